@@ -1,0 +1,66 @@
+"""The web layer: the only code that knows about requests and the database."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from app.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides settings read from the environment."""
+    config = config or {}
+    instance_path = config.get("INSTANCE_PATH") or os.environ.get("PODHOST_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, overrides=config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_globals(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import auth, storage
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    auth.init_login(login_manager)
+    storage.init_storage(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.delivery.routes import bp as delivery
+    from app.health import bp as health
+    from app.public.routes import bp as public
+    from app.studio.routes import bp as studio
+
+    for blueprint in (health, delivery, studio, public):
+        app.register_blueprint(blueprint)
+
+
+def register_template_globals(app: Flask) -> None:
+    from app import urls
+
+    app.jinja_env.globals.update(media_url=urls.media_url, feed_url=urls.feed_url)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import init_errorhandlers
+
+    init_errorhandlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import init_commands
+
+    init_commands(app)

@@ -1,0 +1,100 @@
+"""Settings from the environment, with embedded defaults under the instance folder.
+
+With no ``DATABASE_URL`` the app runs on the embedded default: SQLite and
+local-disk storage in the instance folder, and a secret key generated once
+and kept there. Anywhere else ``SECRET_KEY`` must be set, because web
+processes behind a load balancer must share it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def load_config(
+    instance_path: str, env: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Build the Flask config dict from ``env`` (default: the process environment).
+
+    ``overrides`` (tests, embedding code) win over the environment and may
+    supply the secret key themselves.
+    """
+    env = dict(os.environ if env is None else env)
+    overrides = overrides or {}
+    if overrides.get("SECRET_KEY"):
+        env["SECRET_KEY"] = overrides["SECRET_KEY"]
+    instance = Path(instance_path)
+    embedded = not env.get("DATABASE_URL") and "SQLALCHEMY_DATABASE_URI" not in overrides
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url(env, instance),
+        "STORAGE_URL": env.get("STORAGE_URL") or (instance / "media").resolve().as_uri(),
+        "STORAGE_OPTIONS": storage_options(env),
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        "SECRET_KEY": secret_key(env, instance, embedded),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD_BYTES),
+        "MEDIA_DELIVERY": media_delivery(env),
+        "SESSION_COOKIE_SECURE": (env.get("PUBLIC_BASE_URL") or "").startswith("https://"),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "EMBEDDED": embedded,
+    }
+    settings.update(overrides)
+    return settings
+
+
+def database_url(env: dict[str, str], instance: Path) -> str:
+    """Normalise the URL so SQLAlchemy uses psycopg 3 for any PostgreSQL spelling."""
+    url = env.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{(instance / 'podhost.sqlite3').resolve()}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def storage_options(env: dict[str, str]) -> dict[str, str]:
+    """S3 settings that do not fit in ``STORAGE_URL``; unset ones are left out."""
+    names = {
+        "S3_ENDPOINT_URL": "endpoint_url",
+        "S3_REGION": "region",
+        "S3_ADDRESSING_STYLE": "addressing_style",
+        "S3_ACCESS_KEY_ID": "access_key_id",
+        "S3_SECRET_ACCESS_KEY": "secret_access_key",
+        "STORAGE_PUBLIC_BASE_URL": "public_base_url",
+    }
+    return {option: env[name] for name, option in names.items() if env.get(name)}
+
+
+def secret_key(env: dict[str, str], instance: Path, embedded: bool) -> str:
+    """The configured key, or on the embedded default one generated once and kept."""
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    if not embedded:
+        raise ConfigError(
+            "SECRET_KEY is not set. It is required whenever DATABASE_URL is set; "
+            "give every web process the same long random value."
+        )
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def media_delivery(env: dict[str, str]) -> str:
+    """``proxy``: the app streams the bytes; ``redirect``: 302 to the storage URL."""
+    mode = env.get("MEDIA_DELIVERY", "proxy")
+    if mode not in ("proxy", "redirect"):
+        raise ConfigError(f"MEDIA_DELIVERY must be 'proxy' or 'redirect', not {mode!r}")
+    return mode

@@ -1,0 +1,121 @@
+"""``flask --app app demo``: the demo show *Miljonprogramspodden* with real audio.
+
+The show is the City of Malmö's podcast about the future of the million
+programme housing areas (see ``shared/seed``). Its audio is synthesised at
+seed time, so the demo needs no media files in the repository.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Show, User
+from app.services import episodes, shows, users
+
+DEMO_SLUG = "miljonprogramspodden"
+DEMO_EMAIL = "demo@example.org"
+SHOW_DESCRIPTION = (
+    "Miljonprogramspodden gjordes inom ramarna för Innovationsplattform Malmö Sydost och "
+    "handlade om miljonprogrammets framtid och utveckling, med utgångspunkt i Malmös "
+    "miljonprogramsområden. I varje avsnitt fick kända och okända personer från Malmö "
+    "diskutera sin bild av miljonprogrammet och vilka förutsättningar och möjligheter som "
+    "finns där."
+)
+
+
+@dataclass(frozen=True)
+class DemoEpisode:
+    title: str
+    description: str
+    published_at: datetime
+    frequency: float
+
+
+DEMO_EPISODES = (
+    DemoEpisode(
+        "Lindängen: att bo i miljonprogrammet",
+        "Boende och forskare berättar om vardagen i Lindängen och om vad "
+        "upprustningen av husen kan betyda för området.",
+        datetime(2014, 3, 12, 7, 0, tzinfo=UTC),
+        330.0,
+    ),
+    DemoEpisode(
+        "Holma och Kroksbäck: grönska och gemenskap",
+        "Om parkerna, skolgårdarna och mötesplatserna mellan husen, och om "
+        "lokala jobb i förnyelsen.",
+        datetime(2014, 9, 3, 7, 0, tzinfo=UTC),
+        392.0,
+    ),
+    DemoEpisode(
+        "Rosengård: framtidens stadsdel",
+        "Näringsliv, akademi och kommun samtalar om innovation och hållbar utveckling i Rosengård.",
+        datetime(2015, 5, 20, 7, 0, tzinfo=UTC),
+        440.0,
+    ),
+)
+NOTE = " (Demoavsnitt: ljudet är en syntetisk ton.)"
+
+
+@click.command("demo")
+@click.option("--seconds", default=20.0, show_default=True, help="Length of each episode.")
+@with_appcontext
+def demo_command(seconds: float) -> None:
+    """Seed the demo show and a studio login; does nothing if the show exists."""
+    if db.session.scalar(select(Show.id).where(Show.slug == DEMO_SLUG)):
+        click.echo(f"The demo show already exists: /{DEMO_SLUG}/")
+        return
+    seed_demo(seconds)
+    click.echo(f"Demo show ready: /{DEMO_SLUG}/ and its feed /{DEMO_SLUG}/feed.xml")
+    password = ensure_demo_user()
+    if password:
+        click.echo(f"Studio login at /studio: {DEMO_EMAIL} / {password}")
+
+
+def seed_demo(seconds: float = 20.0) -> Show:
+    """Create the show and its three episodes, each with freshly synthesised MP3 audio."""
+    from media.synth import synthesize  # needs PyAV, which only the demo extra installs
+
+    show = shows.create_show(
+        DEMO_SLUG,
+        title="Miljonprogramspodden",
+        language="sv",
+        description=SHOW_DESCRIPTION,
+        author="Malmö stad",
+        owner_name="Malmö stad, miljöförvaltningen",
+        owner_email="podcast@example.org",
+        category="Government",
+        copyright="© Malmö stad",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for number, item in enumerate(DEMO_EPISODES, start=1):
+            path = synthesize(
+                Path(folder) / f"avsnitt-{number}.mp3", "mp3", seconds, item.frequency
+            )
+            with path.open("rb") as audio:
+                episodes.add_episode(
+                    show.slug,
+                    audio,
+                    title=item.title,
+                    description=item.description + NOTE,
+                    filename=path.name,
+                    published_at=item.published_at,
+                )
+    return show
+
+
+def ensure_demo_user() -> str | None:
+    """A demo login with a fresh random password, returned once; None if it exists."""
+    if db.session.scalar(select(User.id).where(User.email == DEMO_EMAIL)):
+        return None
+    password = secrets.token_urlsafe(12)
+    users.create_user(DEMO_EMAIL, password, is_admin=True)
+    return password

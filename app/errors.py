@@ -1,0 +1,68 @@
+"""One place that turns errors into pages for browsers and JSON for API clients."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+
+from app.extensions import db
+from app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """Only when the client prefers JSON outright; browsers send ``*/*`` too."""
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["text/html"]
+
+
+def error_response(status: int, title: str, message: str):
+    if wants_json():
+        return {"error": title, "message": message}, status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        db.session.rollback()
+        return error_response(exc.status, _title(exc.status), exc.message)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        return error_response(
+            413,
+            "File too large",
+            f"The upload is larger than the limit of {_human_size(limit)}. Nothing was saved.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        error = InternalServerError()
+        return error_response(
+            500, error.name, "Something went wrong on our side. Please try again in a moment."
+        )
+
+
+def _title(status: int) -> str:
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def _human_size(size: float) -> str:
+    """``1073741824`` -> ``"1 GiB"``."""
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.3g} {unit}"
+        size /= 1024
+    return f"{size:.3g} GiB"

@@ -1,0 +1,112 @@
+"""Adding episodes and finding the published ones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Episode, Show, utcnow
+from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
+from app.services.files import store_file
+from app.services.shows import get_show
+from app.slugs import slugify
+from media.probe import AudioInfo, UnsupportedAudio, probe_audio
+
+MAX_TITLE_LENGTH = 255
+
+
+def add_episode(
+    show_slug: str,
+    audio: BinaryIO,
+    *,
+    title: str,
+    description: str = "",
+    filename: str | None = None,
+    publish: bool = True,
+    published_at: datetime | None = None,
+) -> Episode:
+    """Probe, store and record one episode; the upload form and the CLI both call this.
+
+    Cheap checks run before the audio is stored, so bad input never reaches storage.
+
+    :raise NotFound: for an unknown show.
+    :raise InvalidInput: for a missing or over-long title.
+    :raise UnsupportedMedia: when the file is not audio we can publish.
+    :raise StorageUnavailable: when storage refuses the file; nothing is kept.
+    """
+    show = get_show(show_slug)
+    title = _clean_title(title)
+    info = _probe(audio)
+    guid = str(uuid.uuid4())
+    key = f"{show.slug}/{uuid.uuid4().hex}{info.extension}"
+    with store_file(
+        key, audio, info.mime_type, duration=info.duration, original_filename=filename
+    ) as stored:
+        episode = Episode(
+            show=show,
+            guid=guid,
+            slug=_unique_slug(show, title),
+            title=title,
+            description=description.strip(),
+            audio=stored,
+            published_at=(published_at or utcnow()) if publish else None,
+        )
+        db.session.add(episode)
+        db.session.commit()
+    return episode
+
+
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("Give the episode a title.", "title")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput(f"The title may be at most {MAX_TITLE_LENGTH} characters.", "title")
+    return title
+
+
+def _probe(audio: BinaryIO) -> AudioInfo:
+    try:
+        return probe_audio(audio)
+    except UnsupportedAudio as exc:
+        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+
+
+def _unique_slug(show: Show, title: str) -> str:
+    """The title's slug, numbered when another episode of the show already has it."""
+    base = slugify(title, max_length=100) or "episode"
+    taken = set(
+        db.session.scalars(
+            select(Episode.slug).where(Episode.show_id == show.id, Episode.slug.startswith(base))
+        )
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def published_episodes(show: Show, now: datetime | None = None) -> list[Episode]:
+    """The show's public episodes, newest first, with their audio rows loaded in one query."""
+    query = (
+        select(Episode)
+        .options(joinedload(Episode.audio))
+        .where(Episode.show_id == show.id, Episode.published_at <= (now or utcnow()))
+        .order_by(Episode.published_at.desc(), Episode.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def get_published_episode(show: Show, slug: str) -> Episode:
+    """:raise NotFound: when the show has no published episode with this slug."""
+    episode = db.session.scalar(
+        select(Episode).where(Episode.show_id == show.id, Episode.slug == slug)
+    )
+    if episode is None or not episode.is_published():
+        raise NotFound("There is no such episode.")
+    return episode

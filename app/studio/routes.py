@@ -1,0 +1,99 @@
+"""The producer's side under ``/studio``: log in, pick a show, upload an episode."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from app.services import episodes, shows, users
+from app.services.errors import InvalidInput, ServiceError
+from app.studio.forms import EpisodeUploadForm, LoginForm
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """:raise 401: re-renders the form when the email or password is wrong."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(form.email.data or "", form.password.data or "")
+        except ServiceError as exc:
+            form.form_errors.append(exc.message)
+            return render_template("studio/login.html", form=form), exc.status
+        login_user(user)
+        return redirect(_safe_next() or url_for("studio.index"))
+    return render_template("studio/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("studio.login"))
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("studio/index.html", shows=shows.list_shows())
+
+
+@bp.get("/<show_slug>/")
+@login_required
+def show(show_slug: str):
+    """:raise 404: for an unknown show."""
+    found = shows.get_show(show_slug)
+    return render_template("studio/show.html", show=found, episodes=found.episodes)
+
+
+@bp.route("/<show_slug>/episodes/new", methods=["GET", "POST"])
+@login_required
+def new_episode(show_slug: str):
+    """Upload form; a refused upload re-renders with the error beside its field.
+
+    :raise 404: for an unknown show.
+    """
+    show = shows.get_show(show_slug)
+    form = EpisodeUploadForm()
+    if not form.validate_on_submit():
+        status = 400 if form.errors else 200
+        return render_template("studio/upload.html", show=show, form=form), status
+    try:
+        episode = episodes.add_episode(
+            show.slug,
+            _uploaded_audio(form),
+            title=form.title.data or "",
+            description=form.description.data or "",
+            filename=form.audio.data.filename,
+            publish=form.publish.data,
+        )
+    except ServiceError as exc:
+        _attach_error(form, exc)
+        return render_template("studio/upload.html", show=show, form=form), exc.status
+    flash(f"“{episode.title}” was uploaded" + (" and published." if form.publish.data else "."))
+    return redirect(url_for("studio.show", show_slug=show.slug))
+
+
+def _uploaded_audio(form: EpisodeUploadForm):
+    """The upload's stream; werkzeug has already spooled anything large to a temp file."""
+    upload = form.audio.data
+    if upload is None or not upload.filename:
+        raise InvalidInput("Choose an audio file to upload.", "audio")
+    return upload.stream
+
+
+def _attach_error(form: EpisodeUploadForm, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _safe_next() -> str | None:
+    """Follow ``?next=`` only within this site, so the login can't bounce elsewhere."""
+    target = request.args.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else None

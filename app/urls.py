@@ -1,0 +1,34 @@
+"""Absolute URLs for feeds and pages, from ``PUBLIC_BASE_URL`` when it is set.
+
+Behind a proxy the request's own host may be internal; feeds must carry the
+public address apps subscribe to, so the configured base wins.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from app.models import Episode, Show, StoredFile
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def media_url(stored: StoredFile) -> str:
+    return absolute_url("delivery.media", key=stored.storage_key)
+
+
+def feed_url(show: Show) -> str:
+    return absolute_url("public.feed", show_slug=show.slug)
+
+
+def show_url(show: Show) -> str:
+    return absolute_url("public.show", show_slug=show.slug)
+
+
+def episode_url(episode: Episode) -> str:
+    return absolute_url("public.episode", show_slug=episode.show.slug, episode_slug=episode.slug)

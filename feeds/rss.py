@@ -1,0 +1,196 @@
+"""render_feed: turn a show and its episodes into podcast RSS 2.0 bytes with feedgen.
+
+The output must be byte-for-byte deterministic for the same input, because the web
+layer caches it and derives the ETag from it. So nothing here may depend on the
+clock except the decision which episodes are already out (``now``).
+
+Each concern (channel, Apple channel tags, item, Apple item tags) has its own
+function, so a later Podcasting 2.0 extension can slot in beside them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from lxml import etree
+
+from feeds.model import FeedEpisode, FeedShow
+
+__all__ = ["GENERATOR", "render_feed", "visible_episodes"]
+
+GENERATOR = "podhost"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+RSS_MIME_TYPE = "application/rss+xml"
+# lastBuildDate of a feed with no episodes yet: any fixed value keeps it deterministic.
+EMPTY_FEED_BUILD_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Characters XML 1.0 forbids even escaped; lxml refuses them, which would break the
+# whole feed because of one stray control character pasted into a description.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def render_feed(
+    show: FeedShow, episodes: Iterable[FeedEpisode], *, now: datetime | None = None
+) -> bytes:
+    """Render the show's feed as UTF-8 RSS 2.0 with the itunes and content namespaces.
+
+    Episodes published after ``now`` (default: the current UTC time) are left out
+    even though the web layer already filters them, so a scheduled episode can
+    never leak through a stale query or cache.
+    """
+    visible = visible_episodes(episodes, now=now)
+    fg = _new_generator()
+    _set_channel(fg, show, visible)
+    _set_itunes_channel(fg, show)
+    for episode in visible:
+        entry = fg.add_entry(order="append")  # feedgen prepends by default
+        _set_item(entry, episode)
+        _set_itunes_item(entry, episode)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def visible_episodes(
+    episodes: Iterable[FeedEpisode], *, now: datetime | None = None
+) -> list[FeedEpisode]:
+    """Drop future episodes and sort newest first; equal times sort by guid.
+
+    The guid tie-break makes the order, and so the bytes, independent of the order
+    the database happened to return rows in.
+    """
+    cutoff = _utc(now) if now is not None else datetime.now(UTC)
+    out = [e for e in episodes if _utc(e.published_at) <= cutoff]
+    out.sort(key=lambda e: e.guid)
+    out.sort(key=lambda e: _utc(e.published_at), reverse=True)  # stable: keeps guid order
+    return out
+
+
+def _itunes_duration(seconds: float) -> str:
+    """Whole seconds, rounded half up: the one duration format every app parses."""
+    if seconds < 0 or not math.isfinite(seconds):
+        raise ValueError(f"duration must be a finite number >= 0, not {seconds!r}")
+    return str(math.floor(seconds + 0.5))
+
+
+def _itunes_bool(value: bool) -> str:
+    """Apple's documented values are now "true"/"false" (feedgen only knows yes/no)."""
+    return "true" if value else "false"
+
+
+def _new_generator() -> FeedGenerator:
+    """A FeedGenerator with feedgen's itunes extension plus our own small one."""
+    fg = FeedGenerator()
+    fg.load_extension("podcast", atom=False, rss=True)
+    fg.register_extension(
+        "podhost_itunes", ItunesExtension, ItunesEntryExtension, atom=False, rss=True
+    )
+    return fg
+
+
+def _set_channel(fg: FeedGenerator, show: FeedShow, visible: list[FeedEpisode]) -> None:
+    """Plain RSS 2.0 channel elements."""
+    fg.title(_text(show.title))
+    # feedgen uses the *last* link's href as the RSS <link>, so self must come first.
+    fg.link(href=show.feed_url, rel="self", type=RSS_MIME_TYPE)
+    fg.link(href=show.link, rel="alternate")
+    fg.description(_text(show.description))
+    fg.language(show.language)
+    fg.lastBuildDate(_utc(visible[0].published_at) if visible else EMPTY_FEED_BUILD_DATE)
+    fg.generator(GENERATOR)
+    if show.copyright:
+        fg.copyright(_text(show.copyright))
+
+
+def _set_itunes_channel(fg: FeedGenerator, show: FeedShow) -> None:
+    """Apple's channel tags: author, owner, categories, type, image and explicit."""
+    if show.author:
+        fg.podcast.itunes_author(_text(show.author))
+    if show.owner_name and show.owner_email:  # feedgen raises unless both are set
+        fg.podcast.itunes_owner(name=_text(show.owner_name), email=show.owner_email)
+    categories = [(show.category, show.subcategory), *show.categories_extra]
+    fg.podcast.itunes_category(
+        [{"cat": cat, "sub": sub} if sub else {"cat": cat} for cat, sub in categories]
+    )
+    fg.podcast.itunes_type("episodic")
+    fg.podhost_itunes.image = show.image_url
+    fg.podhost_itunes.explicit = show.explicit
+
+
+def _set_item(entry: FeedEntry, episode: FeedEpisode) -> None:
+    """Plain RSS 2.0 item elements. The description is plain text, so no content:encoded."""
+    entry.title(_text(episode.title))
+    entry.description(_text(episode.description))
+    entry.guid(episode.guid, permalink=False)
+    entry.published(_utc(episode.published_at))  # UTC, so pubDate ends in +0000
+    entry.link(href=episode.link, rel="alternate")
+    enclosure = episode.enclosure
+    entry.enclosure(url=enclosure.url, length=str(enclosure.length), type=enclosure.mime_type)
+
+
+def _set_itunes_item(entry: FeedEntry, episode: FeedEpisode) -> None:
+    """Apple's item tags: duration in whole seconds, episode type, explicit if set."""
+    entry.podcast.itunes_duration(_itunes_duration(episode.duration_seconds))
+    entry.podcast.itunes_episode_type("full")
+    entry.podhost_itunes.explicit = episode.explicit
+
+
+class ItunesExtension(BaseExtension):
+    """The itunes channel tags feedgen's podcast extension gets wrong.
+
+    feedgen writes explicit as yes/no/clean, and *silently* drops an itunes:image
+    whose URL does not end in .jpg/.png (e.g. one with a ``?v=2`` cache buster).
+    """
+
+    def __init__(self) -> None:
+        """Nothing is written until a value is set."""
+        self.image: str | None = None
+        self.explicit: bool | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        """Same prefix as feedgen's podcast extension, so there is one declaration."""
+        return {"itunes": ITUNES_NS}
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        """Append the tags to <channel>; feedgen calls this after its own elements."""
+        channel = feed[0]
+        if self.image:
+            xml_elem(f"{{{ITUNES_NS}}}image", channel, href=self.image)
+        _append_explicit(channel, self.explicit)
+        return feed
+
+
+class ItunesEntryExtension(BaseEntryExtension):
+    """itunes:explicit on an item, as "true"/"false"; absent means inherit the show's."""
+
+    def __init__(self) -> None:
+        """Nothing is written until a value is set."""
+        self.explicit: bool | None = None
+
+    def extend_rss(self, entry: etree._Element) -> etree._Element:
+        """Append the tag to <item>."""
+        _append_explicit(entry, self.explicit)
+        return entry
+
+
+def _append_explicit(parent: etree._Element, explicit: bool | None) -> None:
+    """One helper so channel and item spell the value the same way."""
+    if explicit is not None:
+        xml_elem(f"{{{ITUNES_NS}}}explicit", parent).text = _itunes_bool(explicit)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Refuse naive datetimes (their instant is unknown) and convert to UTC."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"datetime must be timezone-aware, got naive {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def _text(value: str) -> str:
+    """Strip characters XML cannot carry at all; lxml escapes everything else."""
+    return _XML_ILLEGAL.sub("", value)

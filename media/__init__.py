@@ -1,0 +1,1 @@
+"""Plain library for audio files and object storage. Never imports Flask or ``app``."""

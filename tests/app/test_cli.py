@@ -1,0 +1,96 @@
+"""The CLI goes through the same services as the studio."""
+
+from __future__ import annotations
+
+import io
+
+import podcastparser
+
+from tests.app.conftest import row_counts, stored_keys
+
+
+def test_users_create_reads_password_from_stdin(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "Anna@Example.org", "--admin", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created admin user anna@example.org" in result.output
+    login = app.test_client()
+    from tests.app.conftest import log_in
+
+    assert log_in(login, "anna@example.org", "a long enough password").status_code == 302
+
+
+def test_users_create_refuses_short_password(runner):
+    result = runner.invoke(
+        args=["users", "create", "a@example.org", "--password-stdin"], input="kort\n"
+    )
+    assert result.exit_code == 1
+    assert "at least 10 characters" in result.output
+
+
+def test_shows_create_and_episodes_add(app, runner, audio_dir):
+    result = runner.invoke(
+        args=[
+            "shows",
+            "create",
+            "stadspodden",
+            "--title",
+            "Stadspodden",
+            "--owner-email",
+            "p@example.org",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "/stadspodden/feed.xml" in result.output
+
+    result = runner.invoke(
+        args=[
+            "episodes",
+            "add",
+            "stadspodden",
+            str(audio_dir / "tone.flac"),
+            "--title",
+            "Ett",
+            "--publish",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Added episode ett (published, 3.0 s)" in result.output
+
+    feed = app.test_client().get("/stadspodden/feed.xml")
+    [episode] = podcastparser.parse("x", io.BytesIO(feed.data))["episodes"]
+    assert episode["enclosures"][0]["mime_type"] == "audio/flac"
+
+
+def test_episodes_add_draft_by_default(app, runner, show, audio_dir):
+    result = runner.invoke(
+        args=["episodes", "add", show, str(audio_dir / "tone.wav"), "--title", "Utkast"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "(draft" in result.output
+
+
+def test_cli_errors_are_one_line_and_keep_nothing(app, runner, show, tmp_path):
+    before = row_counts(app), stored_keys(app)
+    text_file = tmp_path / "notes.mp3"
+    text_file.write_text("<html>not audio</html>")
+    result = runner.invoke(args=["episodes", "add", show, str(text_file), "--title", "X"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "Traceback" not in result.output
+    unknown = runner.invoke(args=["episodes", "add", "nope", str(text_file), "--title", "X"])
+    assert "There is no show called “nope”." in unknown.output
+    assert (row_counts(app), stored_keys(app)) == before
+
+
+def test_shows_create_refuses_reserved_and_taken_slugs(runner, show):
+    reserved = runner.invoke(
+        args=["shows", "create", "studio", "--title", "T", "--owner-email", "p@e.org"]
+    )
+    assert "reserved" in reserved.output
+    taken = runner.invoke(
+        args=["shows", "create", show, "--title", "T", "--owner-email", "p@e.org"]
+    )
+    assert "already exists" in taken.output

@@ -1,0 +1,59 @@
+"""Settings from the environment, and the embedded defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import ConfigError, load_config
+
+
+def test_embedded_defaults_live_in_the_instance_folder(tmp_path):
+    config = load_config(str(tmp_path), env={})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/podhost.sqlite3"
+    assert config["STORAGE_URL"] == (tmp_path / "media").as_uri()
+    assert config["MAX_CONTENT_LENGTH"] == 1024**3
+    assert config["EMBEDDED"] is True
+
+
+def test_embedded_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load_config(str(tmp_path), env={})["SECRET_KEY"]
+    assert len(first) == 64
+    assert load_config(str(tmp_path), env={})["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_secret_key_required_with_a_database_url(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        load_config(str(tmp_path), env={"DATABASE_URL": "postgresql://db/podhost"})
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_postgres_urls_use_psycopg3(tmp_path, scheme):
+    env = {"DATABASE_URL": f"{scheme}://u:p@db:5432/podhost", "SECRET_KEY": "k"}
+    config = load_config(str(tmp_path), env=env)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/podhost"
+
+
+def test_s3_options_and_limits_from_environment(tmp_path):
+    env = {
+        "STORAGE_URL": "s3://bucket/prefix",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:8333",
+        "S3_ADDRESSING_STYLE": "path",
+        "MAX_UPLOAD_BYTES": "2048",
+        "PUBLIC_BASE_URL": "https://podd.malmo.example/",
+        "MEDIA_DELIVERY": "redirect",
+    }
+    config = load_config(str(tmp_path), env=env)
+    assert config["STORAGE_OPTIONS"] == {
+        "endpoint_url": "http://127.0.0.1:8333",
+        "addressing_style": "path",
+    }
+    assert config["MAX_CONTENT_LENGTH"] == 2048
+    assert config["PUBLIC_BASE_URL"] == "https://podd.malmo.example"
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["MEDIA_DELIVERY"] == "redirect"
+
+
+def test_unknown_delivery_mode_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="MEDIA_DELIVERY"):
+        load_config(str(tmp_path), env={"MEDIA_DELIVERY": "ftp"})
