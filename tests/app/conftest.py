@@ -215,4 +215,3 @@ def broken_storage(backend, request, tmp_path):
     seaweedfs = request.getfixturevalue("seaweedfs")
     options = dict(s3_options(seaweedfs), endpoint_url="http://127.0.0.1:9", max_attempts=1)
     return storage_from_url(f"s3://{BUCKET}/x", **options)
-
