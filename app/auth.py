@@ -11,7 +11,8 @@ from app.models import User
 def init_login(login_manager: LoginManager) -> None:
     login_manager.login_view = "studio.login"
     login_manager.login_message = "Log in to use the studio."
-    login_manager.session_protection = "strong"
+    # "basic": a phone changing networks must not log the producer out mid-upload.
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
