@@ -1,24 +1,224 @@
-"""The show's feed: rows mapped onto ``feeds`` dataclasses and rendered."""
+"""The show's feed: rows mapped onto ``feeds`` dataclasses, rendered and cached.
+
+The rendered bytes live in the ``feed_cache`` table so every web process serves
+the same cache. A page is rebuilt when it is marked stale (any change to the show
+or its episodes, see ``app.services.feed_cache``) or when its ``valid_until`` —
+the next scheduled publish time — has passed.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import gzip
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from app.models import Episode, Show, utcnow
-from app.services.episodes import published_episodes
-from app.urls import episode_url, feed_url, media_url, show_url
-from feeds.model import Enclosure, FeedEpisode, FeedShow
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
+
+from app.extensions import db
+from app.models import AlternateEnclosure as AlternateEnclosureRow
+from app.models import Episode, FeedCache, Show, utcnow
+from app.services import feed_cache  # noqa: F401  (registers the stale-marking listener)
+from app.services.errors import NotFound
+from app.services.shows import get_show
+from app.urls import absolute_url, episode_url, feed_url, media_url, show_url
+from feeds.guid import podcast_guid
+from feeds.model import (
+    AlternateEnclosure,
+    Enclosure,
+    FeedEpisode,
+    FeedShow,
+    Funding,
+    Location,
+    PageLinks,
+    Person,
+    PodrollItem,
+    Soundbite,
+    Trailer,
+    TranscriptLink,
+    Txt,
+)
+from feeds.notes import plain_text
 from feeds.rss import render_feed
+from media.transcripts import FORMATS
+
+MAX_CACHE_AGE = timedelta(minutes=15)
+# The served transcript formats, in the order the feed lists them.
+TRANSCRIPT_FORMATS = ("vtt", "srt", "json", "html")
 
 
-def show_feed(show: Show, now: datetime | None = None) -> bytes:
-    """The RSS bytes of the show's published episodes as of ``now``."""
+@dataclass(frozen=True)
+class RenderedFeed:
+    """One cached page of a feed, ready to send."""
+
+    body: bytes
+    body_gzip: bytes
+    etag: str
+    last_modified: datetime
+    valid_until: datetime | None
+
+
+def cached_feed(show_slug: str, page: int = 1, now: datetime | None = None) -> RenderedFeed:
+    """The feed page from the shared cache, rebuilt first if it is stale or expired.
+
+    A fresh hit costs one query, whatever the number of episodes.
+
+    :raise NotFound: for an unknown show or a page past the last one.
+    """
     now = now or utcnow()
-    episodes = [feed_episode(e) for e in published_episodes(show, now)]
-    return render_feed(feed_show(show), episodes, now=now)
+    row = db.session.scalar(
+        select(FeedCache)
+        .join(Show, Show.id == FeedCache.show_id)
+        .where(Show.slug == show_slug, FeedCache.page == page)
+    )
+    if row is not None and not row.stale and (row.valid_until is None or now < row.valid_until):
+        return _rendered(row)
+    return rebuild_feed(get_show(show_slug), page, now)
 
 
-def feed_show(show: Show) -> FeedShow:
+def rebuild_feed(show: Show, page: int = 1, now: datetime | None = None) -> RenderedFeed:
+    """Render the page, store it and return it; Last-Modified moves only if the bytes did.
+
+    Two processes may rebuild the same page at once; the loser's insert fails on
+    the primary key and it simply serves what it rendered, which is identical.
+
+    :raise NotFound: for a page past the last one.
+    """
+    now = now or utcnow()
+    body = show_feed(show, now, page=page)
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    row = db.session.get(FeedCache, (show.id, page))
+    if row is None:
+        row = FeedCache(show_id=show.id, page=page, last_modified=now.replace(microsecond=0))
+        db.session.add(row)
+    elif row.etag != etag:
+        row.last_modified = now.replace(microsecond=0)
+    row.body = body
+    # mtime=0 keeps the gzip bytes, and so their ETag, the same in every process.
+    row.body_gzip = gzip.compress(body, compresslevel=6, mtime=0)
+    row.etag = etag
+    row.valid_until = _valid_until(show, now)
+    row.stale = False
+    # The flush listener may have set stale in the database behind this object's back.
+    flag_modified(row, "stale")
+    row.built_at = now
+    rendered = _rendered(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    return rendered
+
+
+def _rendered(row: FeedCache) -> RenderedFeed:
+    return RenderedFeed(row.body, row.body_gzip, row.etag, row.last_modified, row.valid_until)
+
+
+def _valid_until(show: Show, now: datetime) -> datetime:
+    """The next scheduled publish time, but at most ``MAX_CACHE_AGE`` away.
+
+    The cap bounds the harm of the one race the stale flag cannot see: a change
+    committed while another process was rendering the old data.
+    """
+    cap = now + MAX_CACHE_AGE
+    scheduled = next_publish_time(show, now)
+    return min(scheduled, cap) if scheduled else cap
+
+
+def next_publish_time(show: Show, now: datetime) -> datetime | None:
+    """The earliest scheduled publish time after ``now``: when the feed changes by itself."""
+    return db.session.scalar(
+        select(func.min(Episode.published_at)).where(
+            Episode.show_id == show.id, Episode.published_at > now
+        )
+    )
+
+
+def show_feed(show: Show, now: datetime | None = None, *, page: int = 1) -> bytes:
+    """The RSS bytes of one page of the show's published episodes as of ``now``.
+
+    :raise NotFound: for a page past the last one.
+    """
+    now = now or utcnow()
+    ensure_podcast_guid(show)
+    size = show.feed_page_size
+    query = _episodes_query(show, now)
+    pages = None
+    if size:
+        total = db.session.scalar(
+            select(func.count(Episode.id)).where(
+                Episode.show_id == show.id, Episode.published_at <= now
+            )
+        )
+        last = max(1, math.ceil(total / size))
+        if not 1 <= page <= last:
+            raise NotFound("There is no such page of this feed.")
+        query = query.limit(size).offset((page - 1) * size)
+        pages = page_links(show, page, last)
+    elif page != 1:
+        raise NotFound("This feed has only one page.")
+    episodes = [feed_episode(e) for e in db.session.scalars(query)]
+    return render_feed(feed_show(show, episodes, pages), episodes, now=now)
+
+
+def _episodes_query(show: Show, now: datetime):
+    """Published episodes with everything the feed shows, in a fixed number of queries."""
+    return (
+        select(Episode)
+        .options(
+            joinedload(Episode.audio),
+            selectinload(Episode.persons),
+            selectinload(Episode.chapters),
+            selectinload(Episode.transcripts),
+            selectinload(Episode.alternate_enclosures).joinedload(AlternateEnclosureRow.file),
+        )
+        .where(Episode.show_id == show.id, Episode.published_at <= now)
+        .order_by(Episode.published_at.desc(), Episode.id.desc())
+    )
+
+
+def page_links(show: Show, page: int, last: int) -> PageLinks:
+    def url(number: int) -> str:
+        return feed_page_url(show, number)
+
+    return PageLinks(
+        first=url(1),
+        last=url(last),
+        next=url(page + 1) if page < last else None,
+        previous=url(page - 1) if page > 1 else None,
+    )
+
+
+def feed_page_url(show: Show, page: int) -> str:
+    """Page 1 is the feed URL itself, so subscribers of a paged feed see the newest page."""
+    if page == 1:
+        return feed_url(show)
+    return absolute_url("public.feed", show_slug=show.slug, page=page)
+
+
+def ensure_podcast_guid(show: Show) -> str:
+    """Assign podcast:guid from the current feed URL the first time; never change it after.
+
+    Flushed here and committed with the cache row, so it is stored exactly once.
+    """
+    if not show.podcast_guid:
+        show.podcast_guid = podcast_guid(feed_url(show))
+        db.session.flush()
+    return show.podcast_guid
+
+
+def websub_hub() -> str | None:
+    return current_app.config.get("WEBSUB_HUB_URL") or None
+
+
+def feed_show(
+    show: Show, episodes: list[FeedEpisode] = (), pages: PageLinks | None = None
+) -> FeedShow:
     return FeedShow(
         title=show.title,
         description=show.description or show.title,
@@ -33,18 +233,114 @@ def feed_show(show: Show) -> FeedShow:
         subcategory=show.subcategory,
         explicit=show.explicit,
         copyright=show.copyright,
+        podcast_guid=show.podcast_guid,
+        itunes_title=show.itunes_title,
+        itunes_type=show.itunes_type,
+        complete=show.complete,
+        block=show.itunes_block,
+        new_feed_url=show.new_feed_url,
+        locked=show.locked,
+        locked_owner=show.locked_owner,
+        funding=tuple(Funding(url=f["url"], text=f["text"]) for f in show.funding or ()),
+        persons=tuple(_person(p) for p in show.persons),
+        location=_location(show.location_name, show.location_geo, show.location_osm),
+        trailers=tuple(_trailer(e) for e in episodes if e.episode_type == "trailer"),
+        license=show.license,
+        medium=show.medium,
+        txts=tuple(Txt(text=t["text"], purpose=t.get("purpose")) for t in show.txts or ()),
+        update_frequency=show.update_frequency,
+        update_frequency_text=show.update_frequency_text,
+        podroll=tuple(
+            PodrollItem(feed_guid=p["feed_guid"], feed_url=p.get("feed_url"))
+            for p in show.podroll or ()
+        ),
+        websub_hub=websub_hub(),
+        pages=pages,
     )
+
+
+def _trailer(episode: FeedEpisode) -> Trailer:
+    enclosure = episode.enclosure
+    return Trailer(
+        title=episode.title,
+        url=enclosure.url,
+        published_at=episode.published_at,
+        length=enclosure.length,
+        mime_type=enclosure.mime_type,
+        season=episode.season_number,
+    )
+
+
+def _person(person) -> Person:
+    return Person(
+        name=person.name, role=person.role, group=person.group, img=person.img, href=person.href
+    )
+
+
+def _location(name: str | None, geo: str | None, osm: str | None) -> Location | None:
+    return Location(name=name, geo=geo, osm=osm) if name else None
 
 
 def feed_episode(episode: Episode) -> FeedEpisode:
     audio = episode.audio
+    description = episode.description or (
+        plain_text(episode.notes_html) if episode.notes_html else ""
+    )
     return FeedEpisode(
         guid=episode.guid,
         title=episode.title,
-        description=episode.description or episode.title,
+        description=description or episode.title,
         published_at=episode.published_at,
         duration_seconds=audio.duration or 0.0,
         enclosure=Enclosure(url=media_url(audio), length=audio.size, mime_type=audio.mime_type),
         link=episode_url(episode),
         explicit=episode.explicit,
+        content_html=episode.notes_html or None,
+        itunes_title=episode.itunes_title,
+        episode_number=episode.episode_number,
+        season_number=episode.season_number,
+        season_name=episode.season_name,
+        episode_type=episode.episode_type,
+        block=episode.itunes_block,
+        persons=tuple(_person(p) for p in episode.persons),
+        location=_location(episode.location_name, episode.location_geo, episode.location_osm),
+        soundbites=tuple(
+            Soundbite(b["start"], b["duration"], b.get("title")) for b in episode.soundbites or ()
+        ),
+        alternate_enclosures=tuple(
+            AlternateEnclosure(
+                url=media_url(alt.file),
+                length=alt.file.size,
+                mime_type=alt.file.mime_type,
+                bitrate=alt.bitrate,
+                title=alt.title,
+            )
+            for alt in episode.alternate_enclosures
+        ),
+        chapters_url=chapters_url(episode) if episode.chapters else None,
+        transcripts=tuple(
+            TranscriptLink(
+                url=transcript_url(episode, t.language, fmt),
+                mime_type=FORMATS[fmt],
+                language=t.language,
+                rel="captions" if fmt in ("vtt", "srt") else None,
+            )
+            for t in episode.transcripts
+            for fmt in TRANSCRIPT_FORMATS
+        ),
+        license=episode.license,
+    )
+
+
+def chapters_url(episode: Episode) -> str:
+    return absolute_url("public.chapters", show_slug=episode.show.slug, episode_slug=episode.slug)
+
+
+def transcript_url(episode: Episode, language: str, fmt: str) -> str:
+    return absolute_url(
+        "public.transcript",
+        show_slug=episode.show.slug,
+        episode_slug=episode.slug,
+        language=language,
+        fmt=fmt,
     )
