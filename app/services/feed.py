@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,8 +24,8 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.extensions import db
 from app.models import AlternateEnclosure as AlternateEnclosureRow
 from app.models import Episode, FeedCache, Show, utcnow
-from app.services import feed_cache  # noqa: F401  (registers the stale-marking listener)
 from app.services.errors import NotFound
+from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, LocalCopy, local_feeds
 from app.services.shows import get_show
 from app.urls import absolute_url, episode_url, feed_url, media_url, show_url
 from feeds.guid import podcast_guid
@@ -56,29 +57,48 @@ TRANSCRIPT_FORMATS = ("vtt", "srt", "json", "html")
 class RenderedFeed:
     """One cached page of a feed, ready to send."""
 
+    show_id: int
     body: bytes
     body_gzip: bytes
     etag: str
     last_modified: datetime
     valid_until: datetime | None
 
+    def is_fresh(self, now: datetime) -> bool:
+        return self.valid_until is None or now < self.valid_until
+
 
 def cached_feed(show_slug: str, page: int = 1, now: datetime | None = None) -> RenderedFeed:
     """The feed page from the shared cache, rebuilt first if it is stale or expired.
 
-    A fresh hit costs one query, whatever the number of episodes.
+    The database row is the truth every process shares. Each process keeps a
+    copy in memory and checks it against the row's ETag at most every
+    ``FEED_LOCAL_SECONDS``, so a busy feed costs one small query per second per
+    process instead of one large one per request. Changes made in this process
+    drop the copy at once (see ``feed_cache``); other processes see them within
+    that interval.
 
     :raise NotFound: for an unknown show or a page past the last one.
     """
     now = now or utcnow()
-    row = db.session.scalar(
-        select(FeedCache)
+    local = local_feeds()
+    hit = local.get((show_slug, page))
+    interval = current_app.config.get("FEED_LOCAL_SECONDS", DEFAULT_LOCAL_SECONDS)
+    if hit and time.monotonic() - hit.checked_at < interval and hit.feed.is_fresh(now):
+        return hit.feed
+    state = db.session.execute(
+        select(FeedCache.show_id, FeedCache.etag, FeedCache.stale, FeedCache.valid_until)
         .join(Show, Show.id == FeedCache.show_id)
         .where(Show.slug == show_slug, FeedCache.page == page)
-    )
-    if row is not None and not row.stale and (row.valid_until is None or now < row.valid_until):
-        return _rendered(row)
-    return rebuild_feed(get_show(show_slug), page, now)
+    ).first()
+    if state is None or state.stale or not (state.valid_until is None or now < state.valid_until):
+        feed = rebuild_feed(get_show(show_slug), page, now)
+    elif hit and hit.feed.etag == state.etag:
+        feed = hit.feed
+    else:
+        feed = _rendered(db.session.get(FeedCache, (state.show_id, page)))
+    local[(show_slug, page)] = LocalCopy(time.monotonic(), feed)
+    return feed
 
 
 def rebuild_feed(show: Show, page: int = 1, now: datetime | None = None) -> RenderedFeed:
@@ -116,7 +136,9 @@ def rebuild_feed(show: Show, page: int = 1, now: datetime | None = None) -> Rend
 
 
 def _rendered(row: FeedCache) -> RenderedFeed:
-    return RenderedFeed(row.body, row.body_gzip, row.etag, row.last_modified, row.valid_until)
+    return RenderedFeed(
+        row.show_id, row.body, row.body_gzip, row.etag, row.last_modified, row.valid_until
+    )
 
 
 def _valid_until(show: Show, now: datetime) -> datetime:

@@ -3,10 +3,18 @@
 A session listener rather than calls in each service, so an edit made anywhere
 (studio, CLI, a later API) can never leave an old feed being served. The update
 runs in the same transaction as the change, so all web processes agree at commit.
+
+Each process also keeps its own copy of the pages it served (``local_feeds``),
+checked against the database every ``FEED_LOCAL_SECONDS``; the listener drops
+this process's copies at once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app, has_app_context
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
@@ -19,6 +27,32 @@ from app.models import (
     Show,
     Transcript,
 )
+
+if TYPE_CHECKING:
+    from app.services.feed import RenderedFeed
+
+DEFAULT_LOCAL_SECONDS = 1.0
+_EXTENSION_KEY = "podhost.local_feeds"
+
+
+@dataclass(frozen=True)
+class LocalCopy:
+    checked_at: float  # time.monotonic() of the last check against the database
+    feed: RenderedFeed
+
+
+def local_feeds() -> dict[tuple[str, int], Any]:
+    """This app's in-process copies, keyed by (show slug, page); one dict per app."""
+    return current_app.extensions.setdefault(_EXTENSION_KEY, {})
+
+
+def _forget_local(show_ids: set[int]) -> None:
+    if not has_app_context():
+        return
+    local = local_feeds()
+    for key, copy in list(local.items()):
+        if copy.feed.show_id in show_ids:
+            del local[key]
 
 
 def _show_ids(session: Session) -> set[int]:
@@ -40,6 +74,7 @@ def _show_ids(session: Session) -> set[int]:
 def mark_stale(session: Session, show_ids: set[int]) -> None:
     """For changes made with bulk statements, which the flush listener cannot see."""
     if show_ids:
+        _forget_local(show_ids)
         session.connection().execute(
             update(FeedCache.__table__).where(FeedCache.show_id.in_(show_ids)).values(stale=True)
         )

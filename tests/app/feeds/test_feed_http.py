@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 from sqlalchemy import event, select
 
+from app import create_app
 from app.extensions import db
 from app.models import Episode, FeedCache, Show
 from app.services.feed import cached_feed
@@ -67,20 +68,41 @@ def test_head_has_headers_and_no_body(client, two_episodes):
     assert int(head.headers["Content-Length"]) == len(get.data)
 
 
-def test_cache_is_kept_in_the_database_and_reused(app, client, two_episodes):
-    client.get(f"/{two_episodes}/feed.xml")
+def queries(app, function) -> list[str]:
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
     with app.test_request_context():
-        row = db.session.scalar(select(FeedCache))
-        built = row.built_at
-        statements = []
-        listen = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listen)
         try:
-            cached_feed(two_episodes)
+            function()
         finally:
             event.remove(db.engine, "before_cursor_execute", listen)
-        assert len(statements) == 1, statements
-        assert db.session.scalar(select(FeedCache)).built_at == built
+    return statements
+
+
+def test_cache_is_shared_through_the_database(app, app_config, client, two_episodes):
+    """A second app on the same database (another web process) reuses the stored page."""
+    first = client.get(f"/{two_episodes}/feed.xml")
+    with app.app_context():
+        built = db.session.scalar(select(FeedCache.built_at))
+    other = create_app(app_config)
+    try:
+        again = other.test_client().get(f"/{two_episodes}/feed.xml")
+        assert again.headers["ETag"] == first.headers["ETag"]
+        with other.app_context():
+            assert db.session.scalar(select(FeedCache.built_at)) == built
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_local_copy_is_checked_against_the_database(app, client, two_episodes):
+    client.get(f"/{two_episodes}/feed.xml")
+    assert queries(app, lambda: cached_feed(two_episodes)) == []  # within the interval
+    app.config["FEED_LOCAL_SECONDS"] = 0
+    checked = queries(app, lambda: cached_feed(two_episodes))
+    assert len(checked) == 1  # only the small state query: the bytes are already here
+    assert "body" not in checked[0].split("FROM")[0]
 
 
 def test_a_change_rebuilds_the_feed(app, client, two_episodes):
