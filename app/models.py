@@ -160,7 +160,6 @@ class Episode(db.Model):
 
     show: Mapped[Show] = relationship(back_populates="episodes")
     audio: Mapped[StoredFile] = relationship()
-    persons: Mapped[list[Person]] = relationship(order_by="Person.position", viewonly=True)
     chapters: Mapped[list[Chapter]] = relationship(
         order_by="Chapter.start_seconds", cascade="all, delete-orphan"
     )

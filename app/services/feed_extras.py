@@ -14,9 +14,9 @@ from typing import Any, BinaryIO
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Chapter, Episode, Person, Show, Transcript
+from app.models import AlternateEnclosure, Chapter, Episode, Person, Show, Transcript
 from app.services.episodes import get_published_episode
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
 from app.services.feed_cache import mark_stale
 from app.services.files import store_file
 from app.services.shows import get_show
@@ -25,6 +25,7 @@ from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
 from feeds.chapters import render_chapters
 from feeds.notes import sanitize_notes
+from media.probe import UnsupportedAudio, probe_audio
 from media.transcripts import FORMATS, TranscriptError, parse_transcript, render_transcript
 
 ITUNES_TYPES = ("episodic", "serial")
@@ -238,6 +239,37 @@ def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: s
     with current_storage().open(transcript.file.storage_key) as stream:
         cues = parse_transcript(stream.read())
     return render_transcript(cues, fmt, language=language, title=episode.title)
+
+
+def add_alternate_enclosure(
+    show_slug: str,
+    episode_slug: str,
+    audio: BinaryIO,
+    *,
+    title: str | None = None,
+    filename: str | None = None,
+) -> AlternateEnclosure:
+    """Store the episode's audio in another format for podcast:alternateEnclosure.
+
+    Probed like any upload, so only audio we can publish is kept.
+
+    :raise UnsupportedMedia: when the file is not audio we can publish.
+    """
+    episode = _episode(show_slug, episode_slug)
+    try:
+        info = probe_audio(audio)
+    except UnsupportedAudio as exc:
+        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+    key = f"{show_slug}/{uuid.uuid4().hex}{info.extension}"
+    with store_file(
+        key, audio, info.mime_type, duration=info.duration, original_filename=filename
+    ) as stored:
+        alternate = AlternateEnclosure(
+            file=stored, title=title, bitrate=int(info.bitrate) if info.bitrate else None
+        )
+        episode.alternate_enclosures.append(alternate)
+        db.session.commit()
+    return alternate
 
 
 def _episode(show_slug: str, episode_slug: str) -> Episode:

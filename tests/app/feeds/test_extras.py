@@ -11,9 +11,10 @@ from lxml import etree
 from sqlalchemy import event
 
 from app.extensions import db
-from app.services.errors import InvalidInput
+from app.services.errors import InvalidInput, UnsupportedMedia
 from app.services.feed import show_feed
 from app.services.feed_extras import (
+    add_alternate_enclosure,
     add_transcript,
     set_chapters,
     set_persons,
@@ -146,3 +147,22 @@ def test_render_makes_no_query_per_episode(app, show, audio_dir):
     for n in range(3, 7):
         add(app, show, audio_dir, f"A{n}", datetime(2025, 1, 1 + n, tzinfo=UTC))
     assert queries_for_render() == few
+
+
+def test_alternate_enclosure_in_another_format(app, client, show, episode, audio_dir):
+    with app.app_context(), (audio_dir / "tone.opus").open("rb") as opus:
+        add_alternate_enclosure(show, episode, opus, title="Opus", filename="tone.opus")
+    item = etree.fromstring(client.get(f"/{show}/feed.xml").data).find("channel/item")
+    (alternate,) = item.xpath("podcast:alternateEnclosure", namespaces=NS)
+    assert alternate.get("type") == "audio/ogg"
+    assert alternate.get("title") == "Opus"
+    assert int(alternate.get("length")) == (audio_dir / "tone.opus").stat().st_size
+    source = alternate.find("podcast:source", namespaces=NS).get("uri")
+    assert client.get(source.removeprefix("http://podcasts.test")).status_code == 200
+
+
+def test_alternate_enclosure_must_be_audio(app, show, episode):
+    before = row_counts(app), stored_keys(app)
+    with app.app_context(), pytest.raises(UnsupportedMedia):
+        add_alternate_enclosure(show, episode, io.BytesIO(b"no audio here" * 100))
+    assert (row_counts(app), stored_keys(app)) == before
