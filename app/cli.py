@@ -140,3 +140,33 @@ def refresh_feeds(every: float | None) -> None:
         if not every:
             return
         time.sleep(every)
+
+
+@feeds_cli.command("set")
+@click.argument("show")
+@click.option("--type", "itunes_type", type=click.Choice(["episodic", "serial"]))
+@click.option("--itunes-title")
+@click.option("--locked/--unlocked", default=None, help="podcast:locked: refuse imports.")
+@click.option("--locked-owner", help="Email that may unlock; defaults to the owner's.")
+@click.option("--complete/--not-complete", default=None, help="No more episodes will come.")
+@click.option("--block/--unblock", "itunes_block", default=None, help="Hide from directories.")
+@click.option("--new-feed-url", help="Tell apps the feed has moved there.")
+@click.option("--medium")
+@click.option("--license", "license_")
+@click.option("--update-frequency", help="An RRULE, e.g. FREQ=WEEKLY.")
+@click.option("--category")
+@click.option("--subcategory")
+@click.option("--page-size", "feed_page_size", type=int, help="Page the feed (RFC 5005).")
+@click.option("--no-paging", is_flag=True, help="Serve the complete feed again.")
+def set_feed_fields(show: str, license_: str | None, no_paging: bool, **fields) -> None:
+    """Set SHOW's feed fields; options left out keep their value."""
+    from app.services.feed_extras import update_show_feed
+
+    changes = {name: value for name, value in fields.items() if value is not None}
+    if license_ is not None:
+        changes["license"] = license_
+    if no_paging:
+        changes["feed_page_size"] = None
+    with service_errors():
+        update_show_feed(show, **changes)
+    click.echo(f"Updated {show}: {', '.join(sorted(changes)) or 'nothing'}")

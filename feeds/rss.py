@@ -5,7 +5,8 @@ layer caches it and derives the ETag from it. So nothing here may depend on the
 clock except the decision which episodes are already out (``now``).
 
 Each concern (channel, Apple channel tags, item, Apple item tags) has its own
-function, so a later Podcasting 2.0 extension can slot in beside them.
+function; the Podcasting 2.0 tags come from the extension in ``feeds.podcast_ns``.
+Descriptions are cut to Apple's 4000 bytes here, so no caller can exceed it.
 """
 
 from __future__ import annotations

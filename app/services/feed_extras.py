@@ -98,6 +98,9 @@ def update_show_feed(show_slug: str, **fields: Any) -> Show:
         raise InvalidInput(
             f"“{category}” / “{subcategory}” is not in Apple's category list.", "category"
         )
+    _check_items(fields, "funding", ("url", "text"))
+    _check_items(fields, "txts", ("text",))
+    _check_items(fields, "podroll", ("feed_guid",))
     size = fields.get("feed_page_size")
     if size is not None and size < 1:
         raise InvalidInput("A feed page must hold at least one episode.", "feed_page_size")
@@ -121,6 +124,10 @@ def update_episode_feed(show_slug: str, episode_slug: str, **fields: Any) -> Epi
     for number in ("episode_number", "season_number"):
         if fields.get(number) is not None and fields[number] < 0:
             raise InvalidInput("Episode and season numbers are 0 or more.", number)
+    _check_items(fields, "soundbites", ("start", "duration"))
+    for bite in fields.get("soundbites") or ():
+        if not (_is_number(bite["start"]) and _is_number(bite["duration"])):
+            raise InvalidInput("A soundbite's start and duration are seconds.", "soundbites")
     if fields.get("notes_html"):
         fields["notes_html"] = sanitize_notes(fields["notes_html"])
     for name, value in fields.items():
@@ -292,3 +299,19 @@ def _check_names(fields: dict[str, Any], allowed: set[str]) -> None:
 def _check_choice(fields: dict[str, Any], name: str, choices: tuple[str, ...]) -> None:
     if name in fields and fields[name] not in choices:
         raise InvalidInput(f"{name} must be one of {', '.join(choices)}.", name)
+
+
+def _check_items(fields: dict[str, Any], name: str, required: tuple[str, ...]) -> None:
+    """List fields are stored as JSON, so their shape is checked before anything is saved."""
+    if name not in fields:
+        return
+    items = fields[name]
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and all(item.get(key) not in (None, "") for key in required)
+        for item in items
+    ):
+        raise InvalidInput(f"Each entry of {name} needs {', '.join(required)}.", name)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0

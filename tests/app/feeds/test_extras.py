@@ -166,3 +166,33 @@ def test_alternate_enclosure_must_be_audio(app, show, episode):
     with app.app_context(), pytest.raises(UnsupportedMedia):
         add_alternate_enclosure(show, episode, io.BytesIO(b"no audio here" * 100))
     assert (row_counts(app), stored_keys(app)) == before
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"funding": [{"url": "https://x"}]},
+        {"txts": "not a list"},
+        {"podroll": [{"feed_url": "https://x"}]},
+        {"itunes_type": "daily"},
+        {"medium": "tv"},
+        {"feed_page_size": 0},
+        {"unknown_field": 1},
+    ],
+)
+def test_bad_show_fields_are_refused(app, show, fields):
+    from app.services.feed_extras import update_show_feed
+
+    with app.app_context(), pytest.raises(InvalidInput):
+        update_show_feed(show, **fields)
+
+
+def test_soundbites_are_checked_and_rendered(app, client, show, episode):
+    with app.app_context():
+        with pytest.raises(InvalidInput, match="soundbite"):
+            update_episode_feed(show, episode, soundbites=[{"start": "x", "duration": 30}])
+        update_episode_feed(
+            show, episode, soundbites=[{"start": 12.5, "duration": 30, "title": "Bästa biten"}]
+        )
+    item = etree.fromstring(client.get(f"/{show}/feed.xml").data).find("channel/item")
+    assert item.xpath("podcast:soundbite/@startTime", namespaces=NS) == ["12.5"]

@@ -56,3 +56,16 @@ def test_bad_artwork_is_refused_and_nothing_kept(app, mode, size, fmt, needle):
     with app.app_context(), pytest.raises(InvalidInput, match=needle):
         create_show("bildpodden", title="B", language="sv", owner_email="a@b.se", artwork=buffer)
     assert (row_counts(app), stored_keys(app)) == before
+
+
+def test_feeds_set_changes_the_feed(runner, client, show):
+    result = runner.invoke(
+        args=["feeds", "set", show, "--type", "serial", "--locked", "--page-size", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    data = client.get(f"/{show}/feed.xml").data
+    assert b"<itunes:type>serial</itunes:type>" in data
+    assert b">yes</podcast:locked>" in data
+    bad = runner.invoke(args=["feeds", "set", show, "--category", "Kommunalt"])
+    assert bad.exit_code == 1
+    assert "not in Apple's category list" in bad.output
