@@ -36,7 +36,8 @@ from feeds.rss import render_feed
 from tests.feeds.test_rss import NOW, make_episode, make_show
 
 FULL_GOLDEN = Path(__file__).parent / "data" / "full.xml"
-SPECS = Path(__file__).resolve().parents[2].parent.parent / "shared" / "specs" / "podcast-namespace"
+REPO = Path(__file__).resolve().parents[2]
+SPEC_PATH = Path("shared") / "specs" / "podcast-namespace"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -47,8 +48,8 @@ NS = {
 
 
 def specs_dir() -> Path:
-    """shared/specs beside the checkout: /work/shared locally, ../shared in CI's clone."""
-    for candidate in (SPECS, Path("/work/shared/specs/podcast-namespace")):
+    """shared/ lies beside the checkout (CI's clone), or beside the worktrees' folder."""
+    for candidate in (REPO.parent / SPEC_PATH, REPO.parent.parent / SPEC_PATH):
         if (candidate / "podcast-wrapper.xsd").exists():
             return candidate
     pytest.fail("shared/specs/podcast-namespace is missing beside the checkout")

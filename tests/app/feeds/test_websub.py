@@ -108,3 +108,13 @@ def test_podping_with_token(app, show, hub):
     assert (method, path) == ("GET", "/")
     assert query["url"] == [f"http://podcasts.test/{show}/feed.xml"]
     assert headers["Authorization"] == "secret"
+
+
+def test_refresh_command_announces_once(app, runner, show, hub):
+    state, base = hub
+    app.config["WEBSUB_HUB_URL"] = base + "/hub"
+    first = runner.invoke(args=["feeds", "refresh"])
+    assert first.exit_code == 0, first.output
+    assert first.output == f"announced {show}\n"
+    assert runner.invoke(args=["feeds", "refresh"]).output == ""
+    assert len(state.requests) == 1
