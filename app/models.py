@@ -195,8 +195,11 @@ class Person(db.Model):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), index=True)
-    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id"), index=True)
+    # Rows go with their show or episode, whoever deletes it.
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(128))
     role: Mapped[str | None] = mapped_column(String(100))
@@ -260,7 +263,9 @@ class FeedCache(db.Model):
 
     __tablename__ = "feed_cache"
 
-    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    show_id: Mapped[int] = mapped_column(
+        ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True
+    )
     page: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes] = mapped_column(LargeBinary)

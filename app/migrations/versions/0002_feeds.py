@@ -30,7 +30,7 @@ def upgrade():
         sa.Column("notified_etag", sa.String(length=64), nullable=True),
         sa.Column("built_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["show_id"], ["shows.id"], name=op.f("fk_feed_cache_show_id_shows")
+            ["show_id"], ["shows.id"], name=op.f("fk_feed_cache_show_id_shows"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("show_id", "page", name=op.f("pk_feed_cache")),
     )
@@ -86,9 +86,14 @@ def upgrade():
         sa.Column("img", sa.String(length=1000), nullable=True),
         sa.Column("href", sa.String(length=1000), nullable=True),
         sa.ForeignKeyConstraint(
-            ["episode_id"], ["episodes.id"], name=op.f("fk_persons_episode_id_episodes")
+            ["episode_id"],
+            ["episodes.id"],
+            name=op.f("fk_persons_episode_id_episodes"),
+            ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["show_id"], ["shows.id"], name=op.f("fk_persons_show_id_shows")),
+        sa.ForeignKeyConstraint(
+            ["show_id"], ["shows.id"], name=op.f("fk_persons_show_id_shows"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_persons")),
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:

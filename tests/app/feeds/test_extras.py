@@ -196,3 +196,23 @@ def test_soundbites_are_checked_and_rendered(app, client, show, episode):
         )
     item = etree.fromstring(client.get(f"/{show}/feed.xml").data).find("channel/item")
     assert item.xpath("podcast:soundbite/@startTime", namespaces=NS) == ["12.5"]
+
+
+def test_deleting_an_episode_and_a_show_takes_their_feed_rows(app, client, show, episode):
+    """Persons and the feed cache go with their episode or show (ON DELETE CASCADE)."""
+    from sqlalchemy import delete, func, select
+
+    from app.models import Episode, FeedCache, Person, Show
+
+    with app.app_context():
+        set_persons(show, [{"name": "Åsa"}])
+        set_persons(show, [{"name": "Amal"}], episode_slug=episode)
+    client.get(f"/{show}/feed.xml")
+    with app.app_context():
+        db.session.execute(delete(Episode))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Person.id))) == 1
+        db.session.execute(delete(Show))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Person.id))) == 0
+        assert db.session.scalar(select(func.count()).select_from(FeedCache)) == 0
