@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, delete, select
 
 from app.extensions import db
 from app.models import AlternateEnclosure, Chapter, Episode, Person, Show, Transcript
@@ -101,6 +101,7 @@ def update_show_feed(show_slug: str, **fields: Any) -> Show:
     _check_items(fields, "funding", ("url", "text"))
     _check_items(fields, "txts", ("text",))
     _check_items(fields, "podroll", ("feed_guid",))
+    _check_columns(Show, fields)
     size = fields.get("feed_page_size")
     if size is not None and size < 1:
         raise InvalidInput("A feed page must hold at least one episode.", "feed_page_size")
@@ -121,6 +122,7 @@ def update_episode_feed(show_slug: str, episode_slug: str, **fields: Any) -> Epi
     episode = _episode(show_slug, episode_slug)
     _check_names(fields, EPISODE_FIELDS)
     _check_choice(fields, "episode_type", EPISODE_TYPES)
+    _check_columns(Episode, fields)
     for number in ("episode_number", "season_number"):
         if fields.get(number) is not None and fields[number] < 0:
             raise InvalidInput("Episode and season numbers are 0 or more.", number)
@@ -150,6 +152,7 @@ def set_persons(
         name = (person.get("name") or "").strip()
         if not name:
             raise InvalidInput("Every person needs a name.", "persons")
+        _check_columns(Person, {key: person.get(key) for key in ("name", "role", "group")})
         rows.append(
             Person(
                 show_id=show.id,
@@ -181,6 +184,7 @@ def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str,
         start = float(chapter.get("start", -1))
         if not title or start < 0:
             raise InvalidInput("Each chapter needs a title and a start of 0 s or later.")
+        _check_columns(Chapter, {"title": title, "img": chapter.get("img")})
         rows.append(
             Chapter(
                 start_seconds=start, title=title, img=chapter.get("img"), url=chapter.get("url")
@@ -315,3 +319,22 @@ def _check_items(fields: dict[str, Any], name: str, required: tuple[str, ...]) -
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _check_columns(model: type, fields: dict[str, Any]) -> None:
+    """Refuse text longer than its column and non-numbers for number columns, before saving.
+
+    PostgreSQL would refuse them at commit; the person should learn which field.
+    """
+    columns = model.__table__.c
+    for name, value in fields.items():
+        if value is None or name not in columns:
+            continue
+        column_type = columns[name].type
+        if isinstance(column_type, Integer) and (
+            not isinstance(value, int) or isinstance(value, bool)
+        ):
+            raise InvalidInput(f"{name} must be a whole number.", name)
+        length = getattr(column_type, "length", None)
+        if length and isinstance(value, str) and len(value) > length:
+            raise InvalidInput(f"{name} may be at most {length} characters.", name)

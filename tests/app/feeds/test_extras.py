@@ -177,6 +177,8 @@ def test_alternate_enclosure_must_be_audio(app, show, episode):
         {"itunes_type": "daily"},
         {"medium": "tv"},
         {"feed_page_size": 0},
+        {"feed_page_size": "5"},
+        {"location_name": "x" * 129},
         {"unknown_field": 1},
     ],
 )
@@ -216,3 +218,15 @@ def test_deleting_an_episode_and_a_show_takes_their_feed_rows(app, client, show,
         db.session.commit()
         assert db.session.scalar(select(func.count(Person.id))) == 0
         assert db.session.scalar(select(func.count()).select_from(FeedCache)) == 0
+
+
+def test_bad_episode_fields_and_long_names_are_refused(app, show, episode):
+    with app.app_context():
+        with pytest.raises(InvalidInput, match="whole number"):
+            update_episode_feed(show, episode, episode_number="3")
+        with pytest.raises(InvalidInput, match="at most 128"):
+            update_episode_feed(show, episode, season_name="s" * 129)
+        with pytest.raises(InvalidInput, match="at most 128"):
+            set_persons(show, [{"name": "n" * 129}])
+        with pytest.raises(InvalidInput, match="episode_type"):
+            update_episode_feed(show, episode, episode_type="extra")
