@@ -258,7 +258,8 @@ class FeedCache(db.Model):
     ``valid_until`` is the earliest future publish time of the show's episodes:
     after it the page is rebuilt, so a scheduled episode appears on time with no
     one touching anything. ``stale`` is set in the same transaction as any change
-    to the show or its episodes. ``notified_etag`` is what WebSub last announced.
+    to the show or its episodes; ``settings_key`` tells when the configuration
+    (base URL, hub) changed. ``notified_etag`` is what WebSub last announced.
     """
 
     __tablename__ = "feed_cache"
@@ -274,4 +275,5 @@ class FeedCache(db.Model):
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     notified_etag: Mapped[str | None] = mapped_column(String(64))
+    settings_key: Mapped[str | None] = mapped_column(String(64))
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -90,11 +90,22 @@ def cached_feed(show_slug: str, page: int = 1, now: datetime | None = None) -> R
     if hit and time.monotonic() - hit.checked_at < interval and hit.feed.is_fresh(now):
         return hit.feed
     state = db.session.execute(
-        select(FeedCache.show_id, FeedCache.etag, FeedCache.stale, FeedCache.valid_until)
+        select(
+            FeedCache.show_id,
+            FeedCache.etag,
+            FeedCache.stale,
+            FeedCache.valid_until,
+            FeedCache.settings_key,
+        )
         .join(Show, Show.id == FeedCache.show_id)
         .where(Show.slug == show_slug, FeedCache.page == page)
     ).first()
-    if state is None or state.stale or not (state.valid_until is None or now < state.valid_until):
+    if (
+        state is None
+        or state.stale
+        or not (state.valid_until is None or now < state.valid_until)
+        or state.settings_key != settings_key()
+    ):
         feed = rebuild_feed(get_show(show_slug), page, now)
     elif hit and hit.feed.etag == state.etag:
         feed = hit.feed
@@ -127,6 +138,7 @@ def rebuild_feed(show: Show, page: int = 1, now: datetime | None = None) -> Rend
     row.etag = etag
     row.valid_until = _valid_until(show, now)
     row.stale = False
+    row.settings_key = settings_key()
     # The flush listener may have set stale in the database behind this object's back.
     flag_modified(row, "stale")
     row.built_at = now
@@ -136,6 +148,15 @@ def rebuild_feed(show: Show, page: int = 1, now: datetime | None = None) -> Rend
     except IntegrityError:
         db.session.rollback()
     return rendered
+
+
+def settings_key() -> str:
+    """What outside the database shapes the bytes: the public base URL and the hub.
+
+    Stored with each page, so a new domain or hub is served at once after a deploy.
+    """
+    parts = (absolute_url("public.index"), websub_hub() or "")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 def _rendered(row: FeedCache) -> RenderedFeed:

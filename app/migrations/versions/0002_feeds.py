@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("valid_until", sa.DateTime(), nullable=True),
         sa.Column("stale", sa.Boolean(), nullable=False),
         sa.Column("notified_etag", sa.String(length=64), nullable=True),
+        sa.Column("settings_key", sa.String(length=64), nullable=True),
         sa.Column("built_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["show_id"], ["shows.id"], name=op.f("fk_feed_cache_show_id_shows"), ondelete="CASCADE"

@@ -179,3 +179,12 @@ def test_paging_per_rfc_5005(app, client, show, audio_dir):
 
 def test_unpaged_feed_has_only_page_one(client, two_episodes):
     assert client.get(f"/{two_episodes}/feed.xml?page=2").status_code == 404
+
+
+def test_a_new_public_address_or_hub_rebuilds_the_feed(app, client, show):
+    client.get(f"/{show}/feed.xml")
+    app.config.update(PUBLIC_BASE_URL="https://podd.malmo.se", WEBSUB_HUB_URL="https://hub.test/")
+    app.config["FEED_LOCAL_SECONDS"] = 0
+    channel = etree.fromstring(client.get(f"/{show}/feed.xml").data).find("channel")
+    links = {a.get("rel"): a.get("href") for a in channel.iterfind("atom:link", namespaces=NS)}
+    assert links == {"self": f"https://podd.malmo.se/{show}/feed.xml", "hub": "https://hub.test/"}
