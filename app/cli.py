@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.services import episodes, shows, users
@@ -17,12 +18,13 @@ from app.services.errors import ServiceError
 users_cli = AppGroup("users", help="Studio accounts.")
 shows_cli = AppGroup("shows", help="Podcasts.")
 episodes_cli = AppGroup("episodes", help="Episodes of a show.")
+feeds_cli = AppGroup("feeds", help="Feed health, refresh and announcements.")
 
 
 def init_commands(app: Flask) -> None:
     from app.demo import demo_command
 
-    for command in (users_cli, shows_cli, episodes_cli, demo_command):
+    for command in (users_cli, shows_cli, episodes_cli, feeds_cli, demo_command):
         app.cli.add_command(command)
 
 
@@ -95,3 +97,76 @@ def add_episode(show: str, file, title: str, description: str, publish: bool) ->
         )
     state = "published" if episode.published_at else "draft"
     click.echo(f"Added episode {episode.slug} ({state}, {episode.audio.duration:.1f} s)")
+
+
+@contextmanager
+def feed_urls() -> Iterator[None]:
+    """Feeds carry absolute URLs; outside a request they come from PUBLIC_BASE_URL."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    with current_app.test_request_context(base_url=base):
+        yield
+
+
+@feeds_cli.command("check")
+@click.argument("show")
+def check_feed(show: str) -> None:
+    """Check SHOW's feed against Apple's and the Podcast Index's rules.
+
+    Exits with status 1 when there is an error, so scripts and CI can use it.
+    """
+    from app.services.feed_health import feed_health
+
+    with service_errors(), feed_urls():
+        findings = feed_health(show)
+    if not findings:
+        click.echo(f"{show}: the feed is healthy.")
+        return
+    for finding in findings:
+        click.echo(f"{finding.severity.upper():8} {finding.where}: {finding.message}")
+    if any(finding.severity == "error" for finding in findings):
+        raise SystemExit(1)
+
+
+@feeds_cli.command("refresh")
+@click.option("--every", type=float, help="Keep running, refreshing every N seconds (the worker).")
+def refresh_feeds(every: float | None) -> None:
+    """Rebuild stale or due feeds and announce changed ones to the WebSub hub and Podping."""
+    from app.services.announce import announce_changed_feeds
+
+    while True:
+        with feed_urls():
+            for slug in announce_changed_feeds():
+                click.echo(f"announced {slug}")
+        if not every:
+            return
+        time.sleep(every)
+
+
+@feeds_cli.command("set")
+@click.argument("show")
+@click.option("--type", "itunes_type", type=click.Choice(["episodic", "serial"]))
+@click.option("--itunes-title")
+@click.option("--locked/--unlocked", default=None, help="podcast:locked: refuse imports.")
+@click.option("--locked-owner", help="Email that may unlock; defaults to the owner's.")
+@click.option("--complete/--not-complete", default=None, help="No more episodes will come.")
+@click.option("--block/--unblock", "itunes_block", default=None, help="Hide from directories.")
+@click.option("--new-feed-url", help="Tell apps the feed has moved there.")
+@click.option("--medium")
+@click.option("--license", "license_")
+@click.option("--update-frequency", help="An RRULE, e.g. FREQ=WEEKLY.")
+@click.option("--category")
+@click.option("--subcategory")
+@click.option("--page-size", "feed_page_size", type=int, help="Page the feed (RFC 5005).")
+@click.option("--no-paging", is_flag=True, help="Serve the complete feed again.")
+def set_feed_fields(show: str, license_: str | None, no_paging: bool, **fields) -> None:
+    """Set SHOW's feed fields; options left out keep their value."""
+    from app.services.feed_extras import update_show_feed
+
+    changes = {name: value for name, value in fields.items() if value is not None}
+    if license_ is not None:
+        changes["license"] = license_
+    if no_paging:
+        changes["feed_page_size"] = None
+    with service_errors():
+        update_show_feed(show, **changes)
+    click.echo(f"Updated {show}: {', '.join(sorted(changes)) or 'nothing'}")

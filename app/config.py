@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
+DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
+DEFAULT_PODPING_URL = "https://podping.cloud/"
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +48,10 @@ def load_config(
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "EMBEDDED": embedded,
+        # Feeds (issue 3): an empty WEBSUB_HUB_URL declares no hub and sends no pings.
+        "WEBSUB_HUB_URL": env.get("WEBSUB_HUB_URL", DEFAULT_WEBSUB_HUB),
+        "PODPING_TOKEN": env.get("PODPING_TOKEN") or None,
+        "PODPING_URL": env.get("PODPING_URL") or DEFAULT_PODPING_URL,
     }
     settings.update(overrides)
     return settings

@@ -12,12 +12,14 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
 
 from app.extensions import db
 
@@ -87,8 +89,38 @@ class Show(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # --- Feed fields (issue 3): iTunes and Podcasting 2.0 tags, paging ---
+    # Assigned once from the first feed URL and kept when the URL changes.
+    podcast_guid: Mapped[str | None] = mapped_column(String(36))
+    itunes_title: Mapped[str | None] = mapped_column(String(255))
+    itunes_type: Mapped[str] = mapped_column(String(10), default="episodic")
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    itunes_block: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_feed_url: Mapped[str | None] = mapped_column(String(1000))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_owner: Mapped[str | None] = mapped_column(String(255))
+    medium: Mapped[str] = mapped_column(String(20), default="podcast")
+    license: Mapped[str | None] = mapped_column(String(255))
+    update_frequency: Mapped[str | None] = mapped_column(String(255))  # an RRULE
+    update_frequency_text: Mapped[str | None] = mapped_column(String(128))
+    location_name: Mapped[str | None] = mapped_column(String(128))
+    location_geo: Mapped[str | None] = mapped_column(String(100))
+    location_osm: Mapped[str | None] = mapped_column(String(100))
+    # Lists of small dicts: [{"url", "text"}], [{"text", "purpose"}], [{"feed_guid", "feed_url"}]
+    funding: Mapped[list] = mapped_column(JSON, default=list)
+    txts: Mapped[list] = mapped_column(JSON, default=list)
+    podroll: Mapped[list] = mapped_column(JSON, default=list)
+    # RFC 5005 paging: None keeps the feed complete, which is what Apple needs.
+    feed_page_size: Mapped[int | None] = mapped_column(Integer)
+    # --- end of feed fields ---
+
     image: Mapped[StoredFile | None] = relationship()
     episodes: Mapped[list[Episode]] = relationship(back_populates="show")
+    persons: Mapped[list[Person]] = relationship(
+        primaryjoin="and_(Person.show_id == Show.id, Person.episode_id.is_(None))",
+        order_by="Person.position",
+        viewonly=True,
+    )
 
 
 class Episode(db.Model):
@@ -109,8 +141,34 @@ class Episode(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # --- Feed fields (issue 3): iTunes and Podcasting 2.0 item tags ---
+    # Sanitized HTML show notes for content:encoded; description stays plain text.
+    notes_html: Mapped[str | None] = mapped_column(Text)
+    itunes_title: Mapped[str | None] = mapped_column(String(255))
+    episode_number: Mapped[int | None] = mapped_column(Integer)
+    season_number: Mapped[int | None] = mapped_column(Integer)
+    season_name: Mapped[str | None] = mapped_column(String(128))
+    episode_type: Mapped[str] = mapped_column(String(10), default="full")
+    itunes_block: Mapped[bool] = mapped_column(Boolean, default=False)
+    license: Mapped[str | None] = mapped_column(String(255))
+    location_name: Mapped[str | None] = mapped_column(String(128))
+    location_geo: Mapped[str | None] = mapped_column(String(100))
+    location_osm: Mapped[str | None] = mapped_column(String(100))
+    # [{"start": seconds, "duration": seconds, "title": str | None}]
+    soundbites: Mapped[list] = mapped_column(JSON, default=list)
+    # --- end of feed fields ---
+
     show: Mapped[Show] = relationship(back_populates="episodes")
     audio: Mapped[StoredFile] = relationship()
+    chapters: Mapped[list[Chapter]] = relationship(
+        order_by="Chapter.start_seconds", cascade="all, delete-orphan"
+    )
+    transcripts: Mapped[list[Transcript]] = relationship(
+        order_by="Transcript.language", cascade="all, delete-orphan"
+    )
+    alternate_enclosures: Mapped[list[AlternateEnclosure]] = relationship(
+        order_by="AlternateEnclosure.id", cascade="all, delete-orphan"
+    )
 
     def is_published(self, now: datetime | None = None) -> bool:
         return self.published_at is not None and self.published_at <= (now or utcnow())
@@ -126,3 +184,96 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Feed tables (issue 3) ---
+
+
+class Person(db.Model):
+    """podcast:person on a show (``episode_id`` is None) or on one of its episodes."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Rows go with their show or episode, whoever deletes it.
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str | None] = mapped_column(String(100))
+    group: Mapped[str | None] = mapped_column(String(100))
+    img: Mapped[str | None] = mapped_column(String(1000))
+    href: Mapped[str | None] = mapped_column(String(1000))
+
+
+class Chapter(db.Model):
+    """One chapter of an episode; the episode's chapters are served as JSON chapters 1.2."""
+
+    __tablename__ = "chapters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    start_seconds: Mapped[float] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(String(255))
+    img: Mapped[str | None] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(String(1000))
+
+
+class Transcript(db.Model):
+    """An episode's timed transcript in one language; the VTT/SRT source is kept in storage."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (
+        UniqueConstraint("episode_id", "language", name="uq_transcripts_episode_id_language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    language: Mapped[str] = mapped_column(String(35))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    file: Mapped[StoredFile] = relationship()
+
+
+class AlternateEnclosure(db.Model):
+    """The episode's audio in another format, for podcast:alternateEnclosure."""
+
+    __tablename__ = "alternate_enclosures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    title: Mapped[str | None] = mapped_column(String(128))
+    bitrate: Mapped[int | None] = mapped_column(Integer)
+
+    file: Mapped[StoredFile] = relationship()
+
+
+class FeedCache(db.Model):
+    """A rendered feed page, shared by every web process through the database.
+
+    ``valid_until`` is the earliest future publish time of the show's episodes:
+    after it the page is rebuilt, so a scheduled episode appears on time with no
+    one touching anything. ``stale`` is set in the same transaction as any change
+    to the show or its episodes; ``settings_key`` tells when the configuration
+    (base URL, hub) changed. ``notified_etag`` is what WebSub last announced.
+    """
+
+    __tablename__ = "feed_cache"
+
+    show_id: Mapped[int] = mapped_column(
+        ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True
+    )
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(64))
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    notified_etag: Mapped[str | None] = mapped_column(String(64))
+    settings_key: Mapped[str | None] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,8 @@ layer caches it and derives the ETag from it. So nothing here may depend on the
 clock except the decision which episodes are already out (``now``).
 
 Each concern (channel, Apple channel tags, item, Apple item tags) has its own
-function, so a later Podcasting 2.0 extension can slot in beside them.
+function; the Podcasting 2.0 tags come from the extension in ``feeds.podcast_ns``.
+Descriptions are cut to Apple's 4000 bytes here, so no caller can exceed it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from feeds.model import FeedEpisode, FeedShow
+from feeds.notes import limit_bytes
+from feeds.podcast_ns import PodcastIndexEntryExtension, PodcastIndexExtension
 
 __all__ = ["GENERATOR", "render_feed", "visible_episodes"]
 
@@ -49,10 +52,12 @@ def render_feed(
     fg = _new_generator()
     _set_channel(fg, show, visible)
     _set_itunes_channel(fg, show)
+    fg.podcastindex.show = show
     for episode in visible:
         entry = fg.add_entry(order="append")  # feedgen prepends by default
         _set_item(entry, episode)
         _set_itunes_item(entry, episode)
+        entry.podcastindex.episode = episode
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
@@ -90,6 +95,9 @@ def _new_generator() -> FeedGenerator:
     fg.register_extension(
         "podhost_itunes", ItunesExtension, ItunesEntryExtension, atom=False, rss=True
     )
+    fg.register_extension(
+        "podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False, rss=True
+    )
     return fg
 
 
@@ -99,7 +107,7 @@ def _set_channel(fg: FeedGenerator, show: FeedShow, visible: list[FeedEpisode]) 
     # feedgen uses the *last* link's href as the RSS <link>, so self must come first.
     fg.link(href=show.feed_url, rel="self", type=RSS_MIME_TYPE)
     fg.link(href=show.link, rel="alternate")
-    fg.description(_text(show.description))
+    fg.description(_text(limit_bytes(show.description)))
     fg.language(show.language)
     fg.lastBuildDate(_utc(visible[0].published_at) if visible else EMPTY_FEED_BUILD_DATE)
     fg.generator(GENERATOR)
@@ -108,7 +116,7 @@ def _set_channel(fg: FeedGenerator, show: FeedShow, visible: list[FeedEpisode]) 
 
 
 def _set_itunes_channel(fg: FeedGenerator, show: FeedShow) -> None:
-    """Apple's channel tags: author, owner, categories, type, image and explicit."""
+    """Apple's channel tags: everything Apple documents for a show."""
     if show.author:
         fg.podcast.itunes_author(_text(show.author))
     if show.owner_name and show.owner_email:  # feedgen raises unless both are set
@@ -117,15 +125,24 @@ def _set_itunes_channel(fg: FeedGenerator, show: FeedShow) -> None:
     fg.podcast.itunes_category(
         [{"cat": cat, "sub": sub} if sub else {"cat": cat} for cat, sub in categories]
     )
-    fg.podcast.itunes_type("episodic")
+    fg.podcast.itunes_type(show.itunes_type)
+    if show.complete:
+        fg.podcast.itunes_complete("yes")
+    if show.block:
+        fg.podcast.itunes_block("yes")
+    if show.new_feed_url:
+        fg.podcast.itunes_new_feed_url(show.new_feed_url)
     fg.podhost_itunes.image = show.image_url
     fg.podhost_itunes.explicit = show.explicit
+    fg.podhost_itunes.title = show.itunes_title
 
 
 def _set_item(entry: FeedEntry, episode: FeedEpisode) -> None:
-    """Plain RSS 2.0 item elements. The description is plain text, so no content:encoded."""
+    """Plain RSS 2.0 item elements; HTML show notes go to content:encoded as CDATA."""
     entry.title(_text(episode.title))
-    entry.description(_text(episode.description))
+    entry.description(_text(limit_bytes(episode.description)))
+    if episode.content_html:
+        entry.content(_text(episode.content_html), type="CDATA")
     entry.guid(episode.guid, permalink=False)
     entry.published(_utc(episode.published_at))  # UTC, so pubDate ends in +0000
     entry.link(href=episode.link, rel="alternate")
@@ -134,9 +151,18 @@ def _set_item(entry: FeedEntry, episode: FeedEpisode) -> None:
 
 
 def _set_itunes_item(entry: FeedEntry, episode: FeedEpisode) -> None:
-    """Apple's item tags: duration in whole seconds, episode type, explicit if set."""
+    """Apple's item tags: duration in whole seconds, numbering, type, block, explicit if set."""
     entry.podcast.itunes_duration(_itunes_duration(episode.duration_seconds))
-    entry.podcast.itunes_episode_type("full")
+    if episode.itunes_title:
+        entry.podcast.itunes_title(_text(episode.itunes_title))
+    if episode.episode_number is not None:
+        entry.podcast.itunes_episode(episode.episode_number)
+    if episode.season_number is not None:
+        entry.podcast.itunes_season(episode.season_number)
+    entry.podcast.itunes_episode_type(episode.episode_type)
+    if episode.block:
+        entry.podcast.itunes_block(True)
+    entry.podhost_itunes.image = episode.image_url
     entry.podhost_itunes.explicit = episode.explicit
 
 
@@ -151,6 +177,7 @@ class ItunesExtension(BaseExtension):
         """Nothing is written until a value is set."""
         self.image: str | None = None
         self.explicit: bool | None = None
+        self.title: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         """Same prefix as feedgen's podcast extension, so there is one declaration."""
@@ -162,18 +189,26 @@ class ItunesExtension(BaseExtension):
         if self.image:
             xml_elem(f"{{{ITUNES_NS}}}image", channel, href=self.image)
         _append_explicit(channel, self.explicit)
+        if self.title:
+            xml_elem(f"{{{ITUNES_NS}}}title", channel).text = _text(self.title)
         return feed
 
 
 class ItunesEntryExtension(BaseEntryExtension):
-    """itunes:explicit on an item, as "true"/"false"; absent means inherit the show's."""
+    """itunes:image and itunes:explicit on an item; absent means inherit the show's.
+
+    Same reasons as the channel's: feedgen drops image URLs with a query string.
+    """
 
     def __init__(self) -> None:
         """Nothing is written until a value is set."""
+        self.image: str | None = None
         self.explicit: bool | None = None
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
-        """Append the tag to <item>."""
+        """Append the tags to <item>."""
+        if self.image:
+            xml_elem(f"{{{ITUNES_NS}}}image", entry, href=self.image)
         _append_explicit(entry, self.explicit)
         return entry
 

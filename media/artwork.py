@@ -47,3 +47,32 @@ def sniff_image(fileobj: BinaryIO) -> ImageType | None:
     if head.startswith(b"\xff\xd8\xff"):
         return ImageType("image/jpeg", ".jpg")
     return None
+
+
+@dataclass(frozen=True)
+class ArtworkInfo:
+    """What Apple's artwork rules are about, read from the image itself."""
+
+    width: int
+    height: int
+    mode: str  # Pillow's colour mode: "RGB", "RGBA", "CMYK", "P", "L" ...
+    mime_type: str  # "image/jpeg", "image/png", or another real type
+
+
+def inspect_artwork(fileobj: BinaryIO) -> ArtworkInfo | None:
+    """Dimensions, colour mode and real type from the header; None if it is no image.
+
+    Pillow reads only the header here, so a large file costs no decoding.
+    Position is restored.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    start = fileobj.tell()
+    try:
+        with Image.open(fileobj) as image:
+            mime = Image.MIME.get(image.format or "", "application/octet-stream")
+            return ArtworkInfo(image.width, image.height, image.mode, mime)
+    except (UnidentifiedImageError, OSError):
+        return None
+    finally:
+        fileobj.seek(start)

@@ -13,7 +13,8 @@ from app.models import Show
 from app.services.errors import InvalidInput, NotFound
 from app.services.files import store_file
 from app.slugs import RESERVED_SHOW_SLUGS, is_valid_slug
-from media.artwork import placeholder_png, sniff_image
+from feeds.lint import Artwork, artwork_problems
+from media.artwork import inspect_artwork, placeholder_png, sniff_image
 
 DEFAULT_CATEGORY = "Government"
 
@@ -63,6 +64,7 @@ def create_show(
     image_type = sniff_image(artwork)
     if image_type is None:
         raise InvalidInput("The artwork must be a JPEG or PNG image.", "artwork")
+    check_artwork(artwork)
     show = Show(
         slug=slug,
         title=title.strip(),
@@ -93,3 +95,17 @@ def _check_new_slug(slug: str) -> None:
         raise InvalidInput(f"“{slug}” is reserved by the site; choose another.", "slug")
     if db.session.scalar(select(Show.id).where(Show.slug == slug)):
         raise InvalidInput(f"A show called “{slug}” already exists.", "slug")
+
+
+def check_artwork(artwork: BinaryIO) -> None:
+    """Apple's rules: 1400-3000 px, square, RGB, JPEG or PNG.
+
+    The stored key takes its extension from the real type, so it always matches.
+
+    :raise InvalidInput: naming every rule the image breaks.
+    """
+    info = inspect_artwork(artwork)
+    image = info and Artwork(info.width, info.height, info.mode, info.mime_type)
+    problems = artwork_problems(image)
+    if problems:
+        raise InvalidInput(" ".join(problems), "artwork")

@@ -1,0 +1,340 @@
+"""Setting a show's and an episode's feed fields, and serving chapters and transcripts.
+
+The studio (and the CLI) call these; each validates first and commits once, so
+bad input leaves nothing half-written. Feed caches go stale by themselves.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterable
+from typing import Any, BinaryIO
+
+from sqlalchemy import Integer, delete, select
+
+from app.extensions import db
+from app.models import AlternateEnclosure, Chapter, Episode, Person, Show, Transcript
+from app.services.episodes import get_published_episode
+from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
+from app.services.feed_cache import mark_stale
+from app.services.files import store_file
+from app.services.shows import get_show
+from app.storage import current_storage
+from feeds.categories import is_valid_category
+from feeds.chapters import Chapter as FeedChapter
+from feeds.chapters import render_chapters
+from feeds.notes import sanitize_notes
+from media.probe import UnsupportedAudio, probe_audio
+from media.transcripts import FORMATS, TranscriptError, parse_transcript, render_transcript
+
+ITUNES_TYPES = ("episodic", "serial")
+EPISODE_TYPES = ("full", "trailer", "bonus")
+MEDIUMS = (
+    "podcast",
+    "music",
+    "video",
+    "film",
+    "audiobook",
+    "newsletter",
+    "blog",
+    "publisher",
+    "course",
+)
+SHOW_FIELDS = {
+    "itunes_title",
+    "itunes_type",
+    "complete",
+    "itunes_block",
+    "new_feed_url",
+    "locked",
+    "locked_owner",
+    "medium",
+    "license",
+    "update_frequency",
+    "update_frequency_text",
+    "location_name",
+    "location_geo",
+    "location_osm",
+    "funding",
+    "txts",
+    "podroll",
+    "feed_page_size",
+    "category",
+    "subcategory",
+    "copyright",
+    "explicit",
+}
+EPISODE_FIELDS = {
+    "notes_html",
+    "itunes_title",
+    "episode_number",
+    "season_number",
+    "season_name",
+    "episode_type",
+    "itunes_block",
+    "license",
+    "location_name",
+    "location_geo",
+    "location_osm",
+    "soundbites",
+    "explicit",
+}
+
+
+def update_show_feed(show_slug: str, **fields: Any) -> Show:
+    """Set feed fields of a show (names as in ``SHOW_FIELDS``).
+
+    :raise NotFound: for an unknown show.
+    :raise InvalidInput: for an unknown field or a value Apple or the namespace refuses.
+    """
+    show = get_show(show_slug)
+    _check_names(fields, SHOW_FIELDS)
+    _check_choice(fields, "itunes_type", ITUNES_TYPES)
+    _check_choice(fields, "medium", MEDIUMS)
+    category = fields.get("category", show.category)
+    subcategory = fields.get("subcategory", show.subcategory)
+    if not is_valid_category(category, subcategory):
+        raise InvalidInput(
+            f"“{category}” / “{subcategory}” is not in Apple's category list.", "category"
+        )
+    _check_items(fields, "funding", ("url", "text"))
+    _check_items(fields, "txts", ("text",))
+    _check_items(fields, "podroll", ("feed_guid",))
+    _check_columns(Show, fields)
+    size = fields.get("feed_page_size")
+    if size is not None and size < 1:
+        raise InvalidInput("A feed page must hold at least one episode.", "feed_page_size")
+    for name, value in fields.items():
+        setattr(show, name, value)
+    db.session.commit()
+    return show
+
+
+def update_episode_feed(show_slug: str, episode_slug: str, **fields: Any) -> Episode:
+    """Set feed fields of an episode (names as in ``EPISODE_FIELDS``).
+
+    Show notes are sanitized here, so what is stored is what the feed carries.
+
+    :raise NotFound: for an unknown show or episode.
+    :raise InvalidInput: for an unknown field or a refused value.
+    """
+    episode = _episode(show_slug, episode_slug)
+    _check_names(fields, EPISODE_FIELDS)
+    _check_choice(fields, "episode_type", EPISODE_TYPES)
+    _check_columns(Episode, fields)
+    for number in ("episode_number", "season_number"):
+        if fields.get(number) is not None and fields[number] < 0:
+            raise InvalidInput("Episode and season numbers are 0 or more.", number)
+    _check_items(fields, "soundbites", ("start", "duration"))
+    for bite in fields.get("soundbites") or ():
+        if not (_is_number(bite["start"]) and _is_number(bite["duration"])):
+            raise InvalidInput("A soundbite's start and duration are seconds.", "soundbites")
+    if fields.get("notes_html"):
+        fields["notes_html"] = sanitize_notes(fields["notes_html"])
+    for name, value in fields.items():
+        setattr(episode, name, value)
+    db.session.commit()
+    return episode
+
+
+def set_persons(
+    show_slug: str, persons: Iterable[dict[str, str]], episode_slug: str | None = None
+) -> None:
+    """Replace the show's (or one episode's) podcast:person list, keeping the given order.
+
+    :raise InvalidInput: for a person without a name.
+    """
+    show = get_show(show_slug)
+    episode = _episode(show_slug, episode_slug) if episode_slug else None
+    rows = []
+    for position, person in enumerate(persons):
+        name = (person.get("name") or "").strip()
+        if not name:
+            raise InvalidInput("Every person needs a name.", "persons")
+        _check_columns(Person, {key: person.get(key) for key in ("name", "role", "group")})
+        rows.append(
+            Person(
+                show_id=show.id,
+                episode_id=episode.id if episode else None,
+                position=position,
+                name=name,
+                role=person.get("role"),
+                group=person.get("group"),
+                img=person.get("img"),
+                href=person.get("href"),
+            )
+        )
+    owner = Person.episode_id == episode.id if episode else Person.episode_id.is_(None)
+    db.session.execute(delete(Person).where(Person.show_id == show.id, owner))
+    db.session.add_all(rows)
+    mark_stale(db.session, {show.id})  # a bulk delete passes no object through the flush
+    db.session.commit()
+
+
+def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str, Any]]) -> None:
+    """Replace an episode's chapters.
+
+    :raise InvalidInput: for a chapter without a title or with a negative start.
+    """
+    episode = _episode(show_slug, episode_slug)
+    rows = []
+    for chapter in chapters:
+        title = (chapter.get("title") or "").strip()
+        start = float(chapter.get("start", -1))
+        if not title or start < 0:
+            raise InvalidInput("Each chapter needs a title and a start of 0 s or later.")
+        _check_columns(Chapter, {"title": title, "img": chapter.get("img")})
+        rows.append(
+            Chapter(
+                start_seconds=start, title=title, img=chapter.get("img"), url=chapter.get("url")
+            )
+        )
+    episode.chapters = rows
+    db.session.commit()
+
+
+def chapters_document(show_slug: str, episode_slug: str) -> bytes:
+    """:raise NotFound: for an unpublished episode or one without chapters."""
+    episode = get_published_episode(get_show(show_slug), episode_slug)
+    if not episode.chapters:
+        raise NotFound("This episode has no chapters.")
+    return render_chapters(
+        FeedChapter(start_seconds=c.start_seconds, title=c.title, img=c.img, url=c.url)
+        for c in episode.chapters
+    )
+
+
+def add_transcript(
+    show_slug: str, episode_slug: str, language: str, source: BinaryIO, filename: str = ""
+) -> Transcript:
+    """Store a VTT or SRT transcript for one language, replacing that language's old one.
+
+    The file is parsed before it is stored, so a file we cannot serve is never kept.
+
+    :raise InvalidInput: for a missing language or a file that is not VTT or SRT.
+    """
+    episode = _episode(show_slug, episode_slug)
+    language = language.strip()
+    if not language or len(language) > 35 or not language.replace("-", "").isalnum():
+        raise InvalidInput("Give the transcript's language, for example “sv”.", "language")
+    data = source.read()
+    try:
+        parse_transcript(data)
+    except TranscriptError as exc:
+        raise InvalidInput(str(exc), "transcript") from exc
+    key = f"{show_slug}/transcripts/{uuid.uuid4().hex}.txt"
+    with store_file(key, io.BytesIO(data), "text/plain", original_filename=filename) as stored:
+        old = next((t for t in episode.transcripts if t.language == language), None)
+        if old is not None:
+            episode.transcripts.remove(old)
+            db.session.flush()
+        transcript = Transcript(language=language, file=stored)
+        episode.transcripts.append(transcript)
+        db.session.commit()
+    return transcript
+
+
+def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: str) -> str:
+    """:raise NotFound: for an unpublished episode, a missing language or an unknown format."""
+    if fmt not in FORMATS:
+        raise NotFound(f"Transcripts come as {', '.join(FORMATS)}.")
+    episode = get_published_episode(get_show(show_slug), episode_slug)
+    transcript = db.session.scalar(
+        select(Transcript).where(
+            Transcript.episode_id == episode.id, Transcript.language == language
+        )
+    )
+    if transcript is None:
+        raise NotFound("There is no transcript in this language.")
+    with current_storage().open(transcript.file.storage_key) as stream:
+        cues = parse_transcript(stream.read())
+    return render_transcript(cues, fmt, language=language, title=episode.title)
+
+
+def add_alternate_enclosure(
+    show_slug: str,
+    episode_slug: str,
+    audio: BinaryIO,
+    *,
+    title: str | None = None,
+    filename: str | None = None,
+) -> AlternateEnclosure:
+    """Store the episode's audio in another format for podcast:alternateEnclosure.
+
+    Probed like any upload, so only audio we can publish is kept.
+
+    :raise UnsupportedMedia: when the file is not audio we can publish.
+    """
+    episode = _episode(show_slug, episode_slug)
+    try:
+        info = probe_audio(audio)
+    except UnsupportedAudio as exc:
+        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+    key = f"{show_slug}/{uuid.uuid4().hex}{info.extension}"
+    with store_file(
+        key, audio, info.mime_type, duration=info.duration, original_filename=filename
+    ) as stored:
+        alternate = AlternateEnclosure(
+            file=stored, title=title, bitrate=int(info.bitrate) if info.bitrate else None
+        )
+        episode.alternate_enclosures.append(alternate)
+        db.session.commit()
+    return alternate
+
+
+def _episode(show_slug: str, episode_slug: str) -> Episode:
+    """Any episode of the show, published or not: producers prepare drafts too."""
+    show = get_show(show_slug)
+    episode = db.session.scalar(
+        select(Episode).where(Episode.show_id == show.id, Episode.slug == episode_slug)
+    )
+    if episode is None:
+        raise NotFound("There is no such episode.")
+    return episode
+
+
+def _check_names(fields: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise InvalidInput(f"Unknown feed field: {', '.join(unknown)}.")
+
+
+def _check_choice(fields: dict[str, Any], name: str, choices: tuple[str, ...]) -> None:
+    if name in fields and fields[name] not in choices:
+        raise InvalidInput(f"{name} must be one of {', '.join(choices)}.", name)
+
+
+def _check_items(fields: dict[str, Any], name: str, required: tuple[str, ...]) -> None:
+    """List fields are stored as JSON, so their shape is checked before anything is saved."""
+    if name not in fields:
+        return
+    items = fields[name]
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and all(item.get(key) not in (None, "") for key in required)
+        for item in items
+    ):
+        raise InvalidInput(f"Each entry of {name} needs {', '.join(required)}.", name)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _check_columns(model: type, fields: dict[str, Any]) -> None:
+    """Refuse text longer than its column and non-numbers for number columns, before saving.
+
+    PostgreSQL would refuse them at commit; the person should learn which field.
+    """
+    columns = model.__table__.c
+    for name, value in fields.items():
+        if value is None or name not in columns:
+            continue
+        column_type = columns[name].type
+        if isinstance(column_type, Integer) and (
+            not isinstance(value, int) or isinstance(value, bool)
+        ):
+            raise InvalidInput(f"{name} must be a whole number.", name)
+        length = getattr(column_type, "length", None)
+        if length and isinstance(value, str) and len(value) > length:
+            raise InvalidInput(f"{name} may be at most {length} characters.", name)
