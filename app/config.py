@@ -13,6 +13,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from app.analytics.agents import SHIPPED_DATA as SHIPPED_USER_AGENTS
+from app.analytics.clients import IPNetwork, parse_networks
+
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
 
 
@@ -46,6 +49,9 @@ def load_config(
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "EMBEDDED": embedded,
+        "TRUSTED_PROXIES": trusted_proxies(env),
+        "ANALYTICS_RETENTION_DAYS": retention_days(env),
+        "USER_AGENTS_DIR": env.get("USER_AGENTS_DIR") or str(SHIPPED_USER_AGENTS),
     }
     settings.update(overrides)
     return settings
@@ -98,3 +104,21 @@ def media_delivery(env: dict[str, str]) -> str:
     if mode not in ("proxy", "redirect"):
         raise ConfigError(f"MEDIA_DELIVERY must be 'proxy' or 'redirect', not {mode!r}")
     return mode
+
+
+def trusted_proxies(env: dict[str, str]) -> list[IPNetwork]:
+    """Proxies whose ``X-Forwarded-For`` is believed; none by default, so no one can spoof it."""
+    try:
+        return parse_networks(env.get("TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        raise ConfigError(
+            f"TRUSTED_PROXIES: {exc}; give addresses or networks, comma-separated"
+        ) from None
+
+
+def retention_days(env: dict[str, str]) -> int:
+    """How long raw download hits are kept before only the daily counts remain."""
+    value = env.get("ANALYTICS_RETENTION_DAYS", "30")
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"ANALYTICS_RETENTION_DAYS must be a whole number of days, not {value!r}")
+    return int(value)

@@ -22,6 +22,19 @@ def media_url(stored: StoredFile) -> str:
     return absolute_url("delivery.media", key=stored.storage_key)
 
 
+def enclosure_url(episode: Episode) -> str:
+    """The audio URL for feeds, behind the show's analytics prefix when it has one.
+
+    Prefix services (OP3, Podtrac) take the original URL without its scheme
+    appended to theirs, count the request and redirect to it.
+    """
+    url = media_url(episode.audio)
+    prefix = episode.show.analytics_prefix
+    if not prefix:
+        return url
+    return prefix + url.split("://", 1)[1]
+
+
 def feed_url(show: Show) -> str:
     return absolute_url("public.feed", show_slug=show.slug)
 

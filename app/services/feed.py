@@ -6,7 +6,7 @@ from datetime import datetime
 
 from app.models import Episode, Show, utcnow
 from app.services.episodes import published_episodes
-from app.urls import episode_url, feed_url, media_url, show_url
+from app.urls import enclosure_url, episode_url, feed_url, media_url, show_url
 from feeds.model import Enclosure, FeedEpisode, FeedShow
 from feeds.rss import render_feed
 
@@ -44,7 +44,9 @@ def feed_episode(episode: Episode) -> FeedEpisode:
         description=episode.description or episode.title,
         published_at=episode.published_at,
         duration_seconds=audio.duration or 0.0,
-        enclosure=Enclosure(url=media_url(audio), length=audio.size, mime_type=audio.mime_type),
+        enclosure=Enclosure(
+            url=enclosure_url(episode), length=audio.size, mime_type=audio.mime_type
+        ),
         link=episode_url(episode),
         explicit=episode.explicit,
     )

@@ -22,7 +22,7 @@ from tests.conftest import missing_service
 from tests.support import postgres
 
 BUCKET = "podhost-test"
-TABLES = ("episodes", "shows", "stored_files", "users")
+TABLES = ("episodes", "shows", "stored_files", "users", "download_salts")
 PUBLIC_BASE_URL = "http://podcasts.test"
 
 
