@@ -32,7 +32,7 @@ class Delivery:
     requested_at: datetime
     published_at: datetime | None
     is_bot: bool
-    device: str
+    apple_watch: bool
 
 
 def exclusion_reason(delivery: Delivery) -> str | None:
@@ -41,8 +41,7 @@ def exclusion_reason(delivery: Delivery) -> str | None:
         return UNPUBLISHED
     if delivery.is_bot:
         return BOT
-    if delivery.device == "Apple Watch":
-        # Watch downloads duplicate the phone's, so IAB leaves them out.
+    if delivery.apple_watch:
         return WATCH
     if delivery.method == "HEAD":
         return HEAD
@@ -54,6 +53,15 @@ def exclusion_reason(delivery: Delivery) -> str | None:
     if end - start + 1 < minute_bytes(delivery.size, delivery.duration):
         return SHORT
     return None
+
+
+def is_apple_watch(device: str, user_agent: str) -> bool:
+    """Watch downloads duplicate the phone's, so IAB leaves them out.
+
+    The OPAWG device list names the Apple Watch only from some agents;
+    others (Overcast's) say so in words.
+    """
+    return device == "Apple Watch" or "watchOS" in user_agent or "Apple Watch" in user_agent
 
 
 def minute_bytes(size: int, duration: float | None) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.analytics.agents import user_agents
 from app.analytics.clients import client_address, listener_hash, network_key
-from app.analytics.rules import Delivery, exclusion_reason
+from app.analytics.rules import Delivery, exclusion_reason, is_apple_watch
 from app.extensions import db
 from app.models import DailyDownloads, DownloadHit, DownloadSalt, Episode, StoredFile, utcnow
 from app.services.errors import InvalidInput
@@ -66,7 +66,7 @@ def record_hit(
         requested_at=now,
         published_at=episode.published_at,
         is_bot=agent.is_bot,
-        device=agent.device,
+        apple_watch=is_apple_watch(agent.device, request.user_agent),
     )
     hit = DownloadHit(
         episode_id=episode.id,
