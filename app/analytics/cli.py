@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.analytics.refresh import DEFAULT_BASE_URL, RefreshError, refresh_user_agents
 from app.cli import service_errors
@@ -19,6 +19,7 @@ user_agents_cli = AppGroup("user-agents", help="The OPAWG lists that recognise a
 @click.command("analytics")
 @click.argument("show")
 @click.option("--csv", "as_csv", is_flag=True, help="Every daily count as CSV, for spreadsheets.")
+@with_appcontext
 def analytics_command(show: str, as_csv: bool) -> None:
     """Downloads of SHOW: per episode, first 7 and 30 days, top apps and platforms."""
     with service_errors():
@@ -29,6 +30,7 @@ def analytics_command(show: str, as_csv: bool) -> None:
 
 
 @click.command("analytics-aggregate")
+@with_appcontext
 def aggregate_command() -> None:
     """Turn raw hits into daily counts and drop hits past the retention period."""
     removed = aggregate_downloads()

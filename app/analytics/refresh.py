@@ -47,6 +47,7 @@ def _fetch(url: str) -> bytes:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open
         raise RefreshError(f"{url} answered {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
