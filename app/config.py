@@ -51,6 +51,8 @@ def load_config(
         "EMBEDDED": embedded,
         "TRUSTED_PROXIES": trusted_proxies(env),
         "ANALYTICS_RETENTION_DAYS": retention_days(env),
+        "ANALYTICS_BUFFER_SECONDS": buffer_seconds(env),
+        "MEDIA_CACHE_SECONDS": 5,
         "USER_AGENTS_DIR": env.get("USER_AGENTS_DIR") or str(SHIPPED_USER_AGENTS),
     }
     settings.update(overrides)
@@ -122,3 +124,15 @@ def retention_days(env: dict[str, str]) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"ANALYTICS_RETENTION_DAYS must be a whole number of days, not {value!r}")
     return int(value)
+
+
+def buffer_seconds(env: dict[str, str]) -> float:
+    """How long a web process may hold download hits to write them in one batch; 0 = never."""
+    value = env.get("ANALYTICS_BUFFER_SECONDS", "0.25")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 10:
+        raise ConfigError(f"ANALYTICS_BUFFER_SECONDS must be between 0 and 10, not {value!r}")
+    return seconds

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Request, Response
 
-from app.models import StoredFile
+from app.services.files import MediaFile
 from media.storage import Storage
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # a key never serves two files
@@ -30,7 +30,7 @@ class Answer:
     served: tuple[int, int] | None
 
 
-def plan_answer(stored: StoredFile, request: Request) -> Answer:
+def plan_answer(stored: MediaFile, request: Request) -> Answer:
     """304, 416, 206 with the one range, or 200 with the whole file."""
     if _not_modified(stored, request):
         return Answer(304, None)
@@ -43,7 +43,7 @@ def plan_answer(stored: StoredFile, request: Request) -> Answer:
 
 
 def ranged_response(
-    stored: StoredFile, storage: Storage, request: Request, answer: Answer
+    stored: MediaFile, storage: Storage, request: Request, answer: Answer
 ) -> Response:
     """The response ``answer`` describes, with the body streamed from storage."""
     response = Response(mimetype=stored.mime_type, status=answer.status)
@@ -69,14 +69,14 @@ def ranged_response(
     return response
 
 
-def _not_modified(stored: StoredFile, request: Request) -> bool:
+def _not_modified(stored: MediaFile, request: Request) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains(stored.etag)
     since = request.if_modified_since
     return since is not None and stored.created_at.replace(microsecond=0) <= since
 
 
-def _requested_range(stored: StoredFile, request: Request) -> tuple[int, int] | str | None:
+def _requested_range(stored: MediaFile, request: Request) -> tuple[int, int] | str | None:
     """The one range to serve, ``"unsatisfiable"``, or None for the whole file.
 
     Several ranges at once are answered with the whole file, which RFC 9110
@@ -95,7 +95,7 @@ def _requested_range(stored: StoredFile, request: Request) -> tuple[int, int] | 
     return start, stop - 1
 
 
-def _if_range_matches(stored: StoredFile, request: Request) -> bool:
+def _if_range_matches(stored: MediaFile, request: Request) -> bool:
     if_range = request.if_range
     if if_range.etag:
         return if_range.etag == stored.etag

@@ -13,9 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.delivery.ranges import Answer, plan_answer, ranged_response
 from app.extensions import db
-from app.models import Episode, StoredFile
 from app.services.analytics import MediaRequest, record_hit
-from app.services.files import find_media
+from app.services.files import MediaFile, find_media
 from app.storage import current_storage
 
 bp = Blueprint("delivery", __name__)
@@ -31,22 +30,21 @@ def media(key: str):
 
     :raise 404: when no stored file has this key.
     """
-    found = find_media(key)
-    if found is None:
+    media_file = find_media(key)
+    if media_file is None:
         abort(404)
-    stored, episode = found
-    answer = plan_answer(stored, request)
-    if episode is not None:
-        _count(episode, stored, answer)
+    answer = plan_answer(media_file, request)
+    if media_file.episode_id is not None:
+        _count(media_file, answer)
     storage = current_storage()
     if current_app.config["MEDIA_DELIVERY"] == "redirect":
-        url = storage.url(stored.storage_key)
+        url = storage.url(media_file.storage_key)
         if url:
             return redirect(url, 302)
-    return ranged_response(stored, storage, request, answer)
+    return ranged_response(media_file, storage, request, answer)
 
 
-def _count(episode: Episode, stored: StoredFile, answer: Answer) -> None:
+def _count(media_file: MediaFile, answer: Answer) -> None:
     """Record the hit; a database hiccup costs one hit, never the listener's download."""
     hit = MediaRequest(
         method=request.method,
@@ -56,7 +54,7 @@ def _count(episode: Episode, stored: StoredFile, answer: Answer) -> None:
         served=answer.served,
     )
     try:
-        record_hit(episode, stored, hit)
+        record_hit(media_file, hit)
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception("could not record a download of episode %s", episode.id)
+        log.exception("could not record a download of episode %s", media_file.episode_id)

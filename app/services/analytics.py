@@ -23,8 +23,10 @@ from app.analytics.agents import user_agents
 from app.analytics.clients import client_address, listener_hash, network_key
 from app.analytics.rules import Delivery, exclusion_reason, is_apple_watch
 from app.extensions import db
-from app.models import DailyDownloads, DownloadHit, DownloadSalt, Episode, StoredFile, utcnow
+from app.models import DailyDownloads, DownloadHit, DownloadSalt, utcnow
+from app.services.analytics_buffer import flush_hits, hit_buffer
 from app.services.errors import InvalidInput
+from app.services.files import MediaFile
 from app.services.shows import get_show
 
 log = logging.getLogger(__name__)
@@ -45,13 +47,12 @@ class MediaRequest:
     served: tuple[int, int] | None
 
 
-def record_hit(
-    episode: Episode, audio: StoredFile, request: MediaRequest, now: datetime | None = None
-) -> DownloadHit:
-    """Store one hit, with the reason it does not count if it does not.
+def record_hit(media: MediaFile, request: MediaRequest, now: datetime | None = None) -> str | None:
+    """Store one hit; returns the reason it does not count, or None when it does.
 
     The address is reduced and hashed here and goes no further: no row and
-    no log line ever holds it.
+    no log line ever holds it. With ``ANALYTICS_BUFFER_SECONDS`` above zero
+    the row is queued and written with others (see ``analytics_buffer``).
     """
     now = now or utcnow()
     agent = user_agents(current_app.config["USER_AGENTS_DIR"]).classify(request.user_agent)
@@ -61,25 +62,28 @@ def record_hit(
     delivery = Delivery(
         method=request.method,
         served=request.served,
-        size=audio.size,
-        duration=audio.duration,
+        size=media.size,
+        duration=media.duration,
         requested_at=now,
-        published_at=episode.published_at,
+        published_at=media.published_at,
         is_bot=agent.is_bot,
         apple_watch=is_apple_watch(agent.device, request.user_agent),
     )
-    hit = DownloadHit(
-        episode_id=episode.id,
-        day=now.date(),
-        requested_at=now,
-        listener=listener_hash(day_salt(now.date()), network_key(address), request.user_agent),
-        app=agent.name[:100],
-        platform=agent.device[:100],
-        reason=exclusion_reason(delivery),
-    )
-    db.session.add(hit)
-    db.session.commit()
-    return hit
+    row = {
+        "episode_id": media.episode_id,
+        "day": now.date(),
+        "requested_at": now,
+        "listener": listener_hash(day_salt(now.date()), network_key(address), request.user_agent),
+        "app": agent.name[:100],
+        "platform": agent.device[:100],
+        "reason": exclusion_reason(delivery),
+    }
+    if current_app.config["ANALYTICS_BUFFER_SECONDS"] > 0:
+        hit_buffer().add(row)
+    else:
+        db.session.execute(insert(DownloadHit), [row])
+        db.session.commit()
+    return row["reason"]
 
 
 def day_salt(day: date) -> str:
@@ -120,6 +124,7 @@ def aggregate_downloads(now: datetime | None = None, retention_days: int | None 
     """
     now = now or utcnow()
     retention_days = retention_days or current_app.config["ANALYTICS_RETENTION_DAYS"]
+    flush_hits()
     _lock_aggregation()
     days = select(DownloadHit.day).distinct().scalar_subquery()
     # Writing first takes SQLite's write lock before anything is read.

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import DailyDownloads, DownloadHit, DownloadSalt, Episode
 from app.services.analytics import MediaRequest, aggregate_downloads, record_hit
 from app.services.episodes import add_episode
+from app.services.files import MediaFile
 
 PUBLISHED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ def hit(app, episode_id, *, at=NOON, ua=APPLE, ip=ADDRESS, method="GET", served=
         if served == "all":
             served = (0, episode.audio.size - 1)
         request = MediaRequest(method, ip, xff, ua, served)
-        return record_hit(episode, episode.audio, request, now=at).reason
+        return record_hit(MediaFile.of(episode.audio, episode), request, now=at)
 
 
 def downloads(app, now=NOON) -> dict[tuple[date, str, str], int]:
