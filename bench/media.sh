@@ -68,6 +68,7 @@ for route in media bare; do
   before=$(hits)
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -H "User-Agent: $UA" \
     -s bench/count.lua "http://127.0.0.1:$PORT/$route/$KEY" | grep '^RESULT')
+  sleep 1  # the workers write their last batch within ANALYTICS_BUFFER_SECONDS
   after=$(hits)
   echo "$route: ${line#RESULT } hits_stored=$((after - before))"
 done
