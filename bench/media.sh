@@ -63,7 +63,8 @@ PY
 GUNICORN=$!
 for _ in $(seq 50); do curl -fso /dev/null "http://127.0.0.1:$PORT/privacy" && break; sleep 0.2; done
 
-echo "machine: $(nproc) cores; database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}; workers: $WORKERS; $CONNECTIONS connections, $DURATION each"
+DATABASE=SQLite; [ -n "${DATABASE_URL:-}" ] && DATABASE=PostgreSQL
+echo "machine: $(nproc) cores; database: $DATABASE; workers: $WORKERS; $CONNECTIONS connections, $DURATION each"
 for route in media bare; do
   before=$(hits)
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -H "User-Agent: $UA" \
