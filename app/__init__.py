@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import auth, storage
+    from app.analytics.logging import hide_client_addresses
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -36,15 +37,17 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(login_manager)
     storage.init_storage(app)
+    hide_client_addresses()
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.analytics.routes import bp as analytics
     from app.delivery.routes import bp as delivery
     from app.health import bp as health
     from app.public.routes import bp as public
     from app.studio.routes import bp as studio
 
-    for blueprint in (health, delivery, studio, public):
+    for blueprint in (health, delivery, analytics, studio, public):
         app.register_blueprint(blueprint)
 
 

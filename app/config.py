@@ -13,6 +13,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from app.analytics.agents import SHIPPED_DATA as SHIPPED_USER_AGENTS
+from app.analytics.clients import IPNetwork, parse_networks
+
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
 DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
 DEFAULT_PODPING_URL = "https://podping.cloud/"
@@ -52,6 +55,11 @@ def load_config(
         "WEBSUB_HUB_URL": env.get("WEBSUB_HUB_URL", DEFAULT_WEBSUB_HUB),
         "PODPING_TOKEN": env.get("PODPING_TOKEN") or None,
         "PODPING_URL": env.get("PODPING_URL") or DEFAULT_PODPING_URL,
+        "TRUSTED_PROXIES": trusted_proxies(env),
+        "ANALYTICS_RETENTION_DAYS": retention_days(env),
+        "ANALYTICS_BUFFER_SECONDS": buffer_seconds(env),
+        "MEDIA_CACHE_SECONDS": 5,
+        "USER_AGENTS_DIR": env.get("USER_AGENTS_DIR") or str(SHIPPED_USER_AGENTS),
     }
     settings.update(overrides)
     return settings
@@ -104,3 +112,33 @@ def media_delivery(env: dict[str, str]) -> str:
     if mode not in ("proxy", "redirect"):
         raise ConfigError(f"MEDIA_DELIVERY must be 'proxy' or 'redirect', not {mode!r}")
     return mode
+
+
+def trusted_proxies(env: dict[str, str]) -> list[IPNetwork]:
+    """Proxies whose ``X-Forwarded-For`` is believed; none by default, so no one can spoof it."""
+    try:
+        return parse_networks(env.get("TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        raise ConfigError(
+            f"TRUSTED_PROXIES: {exc}; give addresses or networks, comma-separated"
+        ) from None
+
+
+def retention_days(env: dict[str, str]) -> int:
+    """How long raw download hits are kept before only the daily counts remain."""
+    value = env.get("ANALYTICS_RETENTION_DAYS", "30")
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"ANALYTICS_RETENTION_DAYS must be a whole number of days, not {value!r}")
+    return int(value)
+
+
+def buffer_seconds(env: dict[str, str]) -> float:
+    """How long a web process may hold download hits to write them in one batch; 0 = never."""
+    value = env.get("ANALYTICS_BUFFER_SECONDS", "0.25")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 10:
+        raise ConfigError(f"ANALYTICS_BUFFER_SECONDS must be between 0 and 10, not {value!r}")
+    return seconds

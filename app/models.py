@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -85,6 +86,8 @@ class Show(db.Model):
     subcategory: Mapped[str | None] = mapped_column(String(100))
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
     copyright: Mapped[str | None] = mapped_column(String(255))
+    # OP3, Podtrac and the like: written in front of enclosure URLs (issue 6).
+    analytics_prefix: Mapped[str | None] = mapped_column(String(255))
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -277,3 +280,47 @@ class FeedCache(db.Model):
     notified_etag: Mapped[str | None] = mapped_column(String(64))
     settings_key: Mapped[str | None] = mapped_column(String(64))
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Download analytics (issue 6) -------------------------------------------
+# Raw hits live for ANALYTICS_RETENTION_DAYS, then only the daily counts remain.
+# No row holds an IP address: hits carry a keyed hash whose key (the day's
+# salt) is deleted when the day ends.
+
+
+class DownloadSalt(db.Model):
+    """The secret of one UTC day, shared by every web process through the database."""
+
+    __tablename__ = "download_salts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+
+
+class DownloadHit(db.Model):
+    """One request for an episode's audio; ``reason`` says why it does not count, if so."""
+
+    __tablename__ = "download_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    listener: Mapped[str] = mapped_column(String(64))
+    app: Mapped[str] = mapped_column(String(100), default="")
+    platform: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class DailyDownloads(db.Model):
+    """Downloads of one episode on one UTC day by one app and platform, after dedup."""
+
+    __tablename__ = "daily_downloads"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    app: Mapped[str] = mapped_column(String(100), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(100), primary_key=True)
+    downloads: Mapped[int] = mapped_column(Integer)

@@ -22,6 +22,11 @@ def media_url(stored: StoredFile) -> str:
     return absolute_url("delivery.media", key=stored.storage_key)
 
 
+def with_analytics_prefix(prefix: str | None, url: str) -> str:
+    """``https://op3.dev/e/`` + ``https://host/a.mp3`` -> ``https://op3.dev/e/host/a.mp3``."""
+    return prefix + url.split("://", 1)[1] if prefix else url
+
+
 def feed_url(show: Show) -> str:
     return absolute_url("public.feed", show_slug=show.slug)
 

@@ -1,14 +1,24 @@
-"""``/media/<key>``: enclosures and artwork, with the ranges podcast apps rely on."""
+"""``/media/<key>``: enclosures and artwork, with the ranges podcast apps rely on.
+
+Requests for an episode's audio are counted before they are answered, in
+both delivery modes, so a redirect to storage or a CDN loses no download.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request
+import logging
 
-from app.delivery.ranges import ranged_response
-from app.services.files import find_stored_file
+from flask import Blueprint, abort, current_app, redirect, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.delivery.ranges import Answer, plan_answer, ranged_response
+from app.extensions import db
+from app.services.analytics import MediaRequest, record_hit
+from app.services.files import MediaFile, find_media
 from app.storage import current_storage
 
 bp = Blueprint("delivery", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.route("/media/<path:key>", methods=["GET", "HEAD"])
@@ -20,12 +30,31 @@ def media(key: str):
 
     :raise 404: when no stored file has this key.
     """
-    stored = find_stored_file(key)
-    if stored is None:
+    media_file = find_media(key)
+    if media_file is None:
         abort(404)
+    answer = plan_answer(media_file, request)
+    if media_file.episode_id is not None:
+        _count(media_file, answer)
     storage = current_storage()
     if current_app.config["MEDIA_DELIVERY"] == "redirect":
-        url = storage.url(stored.storage_key)
+        url = storage.url(media_file.storage_key)
         if url:
             return redirect(url, 302)
-    return ranged_response(stored, storage, request)
+    return ranged_response(media_file, storage, request, answer)
+
+
+def _count(media_file: MediaFile, answer: Answer) -> None:
+    """Record the hit; a database hiccup costs one hit, never the listener's download."""
+    hit = MediaRequest(
+        method=request.method,
+        remote_addr=request.remote_addr,
+        forwarded_for=request.headers.get("X-Forwarded-For"),
+        user_agent=request.headers.get("User-Agent", ""),
+        served=answer.served,
+    )
+    try:
+        record_hit(media_file, hit)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not record a download of episode %s", media_file.episode_id)

@@ -30,7 +30,7 @@ from app.models import Person as PersonRow
 from app.services.errors import NotFound
 from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, LocalCopy, local_feeds
 from app.services.shows import get_show
-from app.urls import absolute_url, feed_url, media_url, show_url
+from app.urls import absolute_url, feed_url, media_url, show_url, with_analytics_prefix
 from feeds.guid import podcast_guid
 from feeds.model import (
     AlternateEnclosure,
@@ -404,6 +404,10 @@ class FeedUrls:
     def episode(self, episode: Episode) -> str:
         return self._fill(self._episode, episode.slug)
 
+    def enclosure(self, episode: Episode) -> str:
+        """The audio URL behind the show's analytics prefix, when it has one."""
+        return with_analytics_prefix(episode.show.analytics_prefix, self.media(episode.audio))
+
     def chapters(self, episode: Episode) -> str:
         return self._fill(self._chapters, episode.slug)
 
@@ -419,7 +423,9 @@ def feed_episode(episode: Episode, urls: FeedUrls, extras: EpisodeExtras) -> Fee
         description=description or episode.title,
         published_at=episode.published_at,
         duration_seconds=audio.duration or 0.0,
-        enclosure=Enclosure(url=urls.media(audio), length=audio.size, mime_type=audio.mime_type),
+        enclosure=Enclosure(
+            url=urls.enclosure(episode), length=audio.size, mime_type=audio.mime_type
+        ),
         link=urls.episode(episode),
         explicit=episode.explicit,
         content_html=episode.notes_html or None,

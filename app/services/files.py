@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import StoredFile
+from app.models import Episode, StoredFile
 from app.services.errors import StorageUnavailable
 from app.storage import current_storage
 from media.storage import StorageError
 
 log = logging.getLogger(__name__)
+
+MEDIA_CACHE_SIZE = 10_000
 
 
 @contextmanager
@@ -67,5 +73,60 @@ def _delete_quietly(key: str) -> None:
         log.exception("could not remove orphan object %s", key)
 
 
-def find_stored_file(key: str) -> StoredFile | None:
-    return db.session.scalar(select(StoredFile).where(StoredFile.storage_key == key))
+@dataclass(frozen=True)
+class MediaFile:
+    """What /media needs of a stored file and, for episode audio, of its episode.
+
+    Plain values, so a copy can outlive the request and the session.
+    """
+
+    storage_key: str
+    size: int
+    mime_type: str
+    etag: str
+    created_at: datetime
+    duration: float | None
+    episode_id: int | None
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, stored: StoredFile, episode: Episode | None) -> MediaFile:
+        return cls(
+            storage_key=stored.storage_key,
+            size=stored.size,
+            mime_type=stored.mime_type,
+            etag=stored.etag,
+            created_at=stored.created_at,
+            duration=stored.duration,
+            episode_id=episode.id if episode else None,
+            published_at=episode.published_at if episode else None,
+        )
+
+
+def find_media(key: str) -> MediaFile | None:
+    """The stored file and its episode, from a short-lived per-process cache.
+
+    /media is the hottest path: apps fetch the same few new episodes over
+    and over, and the query costs more than everything else a hit does.
+    Keys are never reused, so only the episode's publication can change;
+    it is seen within ``MEDIA_CACHE_SECONDS``.
+    """
+    ttl = current_app.config["MEDIA_CACHE_SECONDS"]
+    cache = current_app.extensions.setdefault("media_cache", {})
+    cached = cache.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = db.session.execute(
+        select(StoredFile, Episode)
+        .outerjoin(Episode, Episode.audio_id == StoredFile.id)
+        .where(StoredFile.storage_key == key)
+    ).first()
+    if row is None:
+        return None  # misses are not cached, so a scan of made-up keys cannot fill memory
+    found = MediaFile.of(row[0], row[1])
+    if ttl > 0:
+        if len(cache) >= MEDIA_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (now + ttl, found)
+    return found

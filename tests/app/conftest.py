@@ -22,7 +22,7 @@ from tests.conftest import missing_service
 from tests.support import postgres
 
 BUCKET = "podhost-test"
-TABLES = ("episodes", "shows", "stored_files", "users")
+TABLES = ("episodes", "shows", "stored_files", "users", "download_salts")
 PUBLIC_BASE_URL = "http://podcasts.test"
 
 
@@ -43,6 +43,7 @@ def base_config(database_url: str, storage_url: str, instance: Path, **extra) ->
         "STORAGE_OPTIONS": {},
         "SECRET_KEY": "test-secret-key",
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "ANALYTICS_BUFFER_SECONDS": 0,  # each hit in its request; batching has its own tests
         **extra,
     }
 

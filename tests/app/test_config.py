@@ -57,3 +57,23 @@ def test_s3_options_and_limits_from_environment(tmp_path):
 def test_unknown_delivery_mode_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="MEDIA_DELIVERY"):
         load_config(str(tmp_path), env={"MEDIA_DELIVERY": "ftp"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TRUSTED_PROXIES", "10.0.0.1, proxy.local", "'proxy.local' is not an IP address"),
+        ("ANALYTICS_RETENTION_DAYS", "0", "whole number of days"),
+        ("ANALYTICS_BUFFER_SECONDS", "soon", "between 0 and 10"),
+    ],
+)
+def test_analytics_settings_are_checked(tmp_path, name, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(str(tmp_path), env={name: value})
+
+
+def test_analytics_defaults(tmp_path):
+    config = load_config(str(tmp_path), env={"TRUSTED_PROXIES": "10.0.0.0/8"})
+    assert [str(n) for n in config["TRUSTED_PROXIES"]] == ["10.0.0.0/8"]
+    assert config["ANALYTICS_RETENTION_DAYS"] == 30
+    assert config["ANALYTICS_BUFFER_SECONDS"] == 0.25

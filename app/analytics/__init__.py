@@ -1,0 +1,1 @@
+"""Download analytics: IAB-style counting, private by design, and its studio pages."""
