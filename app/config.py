@@ -9,11 +9,13 @@ processes behind a load balancer must share it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
+ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +48,9 @@ def load_config(
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "EMBEDDED": embedded,
+        "EMBED_ALLOWED_ORIGINS": embed_allowed_origins(env),
+        # Static URLs carry a content hash (app.assets), so they never go stale.
+        "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     }
     settings.update(overrides)
     return settings
@@ -98,3 +103,19 @@ def media_delivery(env: dict[str, str]) -> str:
     if mode not in ("proxy", "redirect"):
         raise ConfigError(f"MEDIA_DELIVERY must be 'proxy' or 'redirect', not {mode!r}")
     return mode
+
+
+def embed_allowed_origins(env: dict[str, str]) -> tuple[str, ...]:
+    """Origins that may frame the player (CSP ``frame-ancestors``); empty means any origin.
+
+    ``EMBED_ALLOWED_ORIGINS="https://malmo.se https://www.malmo.se"``; commas work too.
+    """
+    origins = tuple(re.split(r"[\s,]+", env.get("EMBED_ALLOWED_ORIGINS", "").strip()))
+    origins = tuple(origin for origin in origins if origin)
+    for origin in origins:
+        if not ORIGIN_PATTERN.match(origin):
+            raise ConfigError(
+                f"EMBED_ALLOWED_ORIGINS: {origin!r} is not an origin like https://malmo.se "
+                "(scheme and host, optional port, no path)."
+            )
+    return origins

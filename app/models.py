@@ -1,4 +1,4 @@
-"""The database rows: Show, Episode, StoredFile and User (SQLAlchemy 2.0, typed)."""
+"""The database rows: Show, Episode, StoredFile, User and DirectoryLink (SQLAlchemy 2.0, typed)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,9 @@ class Show(db.Model):
 
     image: Mapped[StoredFile | None] = relationship()
     episodes: Mapped[list[Episode]] = relationship(back_populates="show")
+    directory_links: Mapped[list[DirectoryLink]] = relationship(
+        order_by="DirectoryLink.directory", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Episode(db.Model):
@@ -126,3 +129,21 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DirectoryLink(db.Model):
+    """A show's page in a podcast directory (Apple Podcasts, Spotify, ...), set in the studio.
+
+    Kept apart from ``Show`` because most shows list only a few directories,
+    and the set of directories grows without a schema change.
+    """
+
+    __tablename__ = "directory_links"
+    __table_args__ = (
+        UniqueConstraint("show_id", "directory", name="uq_directory_links_show_id_directory"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    directory: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(String(1000))
