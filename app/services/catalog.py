@@ -29,7 +29,7 @@ def _published(show: Show, now: datetime):
 
 
 def episode_page(
-    show: Show, number: int, per_page: int = EPISODES_PER_PAGE, now: datetime | None = None
+    show: Show, number: int, per_page: int | None = None, now: datetime | None = None
 ) -> EpisodePage:
     """One page of the show's published episodes, newest first.
 
@@ -37,6 +37,7 @@ def episode_page(
 
     :raise NotFound: for a page number below 1 or past the last page.
     """
+    per_page = per_page or EPISODES_PER_PAGE
     conditions = _published(show, now or utcnow())
     total = db.session.scalar(select(func.count(Episode.id)).where(*conditions)) or 0
     count = max(1, math.ceil(total / per_page))

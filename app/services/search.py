@@ -105,7 +105,8 @@ def _search_postgresql(terms: list[str], now: datetime):
              to_tsquery('simple', :tsquery) AS q
         WHERE to_tsvector('simple', e.title || ' ' || e.description) @@ q
           AND e.published_at <= :now
-        ORDER BY ts_rank(to_tsvector('simple', e.title || ' ' || e.description), q) DESC,
+        ORDER BY ts_rank(setweight(to_tsvector('simple', e.title), 'A')
+                         || setweight(to_tsvector('simple', e.description), 'B'), q) DESC,
                  e.published_at DESC
         LIMIT :limit
         """

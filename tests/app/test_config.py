@@ -57,3 +57,14 @@ def test_s3_options_and_limits_from_environment(tmp_path):
 def test_unknown_delivery_mode_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="MEDIA_DELIVERY"):
         load_config(str(tmp_path), env={"MEDIA_DELIVERY": "ftp"})
+
+
+def test_embed_origins_default_to_any_and_are_checked(tmp_path):
+    assert load_config(str(tmp_path), env={})["EMBED_ALLOWED_ORIGINS"] == ()
+    env = {"EMBED_ALLOWED_ORIGINS": "https://malmo.se, https://www.malmo.se:8443"}
+    assert load_config(str(tmp_path), env=env)["EMBED_ALLOWED_ORIGINS"] == (
+        "https://malmo.se",
+        "https://www.malmo.se:8443",
+    )
+    with pytest.raises(ConfigError, match="not an origin"):
+        load_config(str(tmp_path), env={"EMBED_ALLOWED_ORIGINS": "https://malmo.se/podd"})
