@@ -14,10 +14,6 @@
     return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
   }
 
-  function smooth() {
-    return !(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
-  }
-
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
   }
@@ -90,8 +86,8 @@
       found.setAttribute("aria-current", "true");
       var list = found.parentElement;
       if (!audio.paused && list.scrollHeight > list.clientHeight) {
-        list.scrollTo({ top: found.offsetTop - list.offsetTop - list.clientHeight / 3,
-                        behavior: smooth() ? "smooth" : "auto" });
+        // Smooth or instant as the style sheet says: instant for prefers-reduced-motion.
+        list.scrollTop = found.offsetTop - list.offsetTop - list.clientHeight / 3;
       }
     }
 
