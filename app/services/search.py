@@ -24,8 +24,8 @@ MAX_TERMS = 8
 MAX_RESULTS = 50
 # Private-use marks around the matches, escaped away before they become <mark>.
 _START, _STOP = "\ue000", "\ue001"
-# SQLite's FTS5 table and its shadow tables; PostgreSQL's expression index.
-INDEX_NAMES = ("episode_search", "ix_episodes_search")
+# SQLite's FTS5 table and its shadow tables; PostgreSQL's generated column and its index.
+SEARCH_SCHEMA_NAMES = ("episode_search", "ix_episodes_search", "search_vector")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class SearchHit:
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic filter: the search index is built by migration 0004 in raw SQL, not by models."""
-    return not (name and name.startswith(INDEX_NAMES))
+    return not (name and name.startswith(SEARCH_SCHEMA_NAMES))
 
 
 def query_terms(query: str) -> list[str]:
@@ -103,11 +103,8 @@ def _search_postgresql(terms: list[str], now: datetime):
         FROM episodes e
         JOIN shows s ON s.id = e.show_id,
              to_tsquery('simple', :tsquery) AS q
-        WHERE to_tsvector('simple', e.title || ' ' || e.description) @@ q
-          AND e.published_at <= :now
-        ORDER BY ts_rank(setweight(to_tsvector('simple', e.title), 'A')
-                         || setweight(to_tsvector('simple', e.description), 'B'), q) DESC,
-                 e.published_at DESC
+        WHERE e.search_vector @@ q AND e.published_at <= :now
+        ORDER BY ts_rank(e.search_vector, q) DESC, e.published_at DESC
         LIMIT :limit
         """
     )

@@ -1,7 +1,7 @@
 """Directory links per show, and the full-text search index of episodes.
 
-SQLite gets an FTS5 table kept current by triggers; PostgreSQL a GIN index
-on the same words. Neither is in the models (``app.services.search.include_name``
+SQLite gets an FTS5 table kept current by triggers; PostgreSQL a generated
+``tsvector`` column of the same words with a GIN index. Neither is in the models (``app.services.search.include_name``
 keeps autogenerate away from them). A ``transcript`` column is there for the
 transcripts to fill, so adding them needs no new virtual table.
 
@@ -38,11 +38,17 @@ SQLITE_DOWN = (
     "DROP TRIGGER episode_search_insert",
     "DROP TABLE episode_search",
 )
+# A stored vector, so ranking reads it instead of parsing every matching episode's text.
 POSTGRESQL_UP = (
-    "CREATE INDEX ix_episodes_search ON episodes "
-    "USING gin (to_tsvector('simple', title || ' ' || description))",
+    "ALTER TABLE episodes ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('simple', title), 'A') || "
+    "setweight(to_tsvector('simple', description), 'B')) STORED",
+    "CREATE INDEX ix_episodes_search ON episodes USING gin (search_vector)",
 )
-POSTGRESQL_DOWN = ("DROP INDEX ix_episodes_search",)
+POSTGRESQL_DOWN = (
+    "DROP INDEX ix_episodes_search",
+    "ALTER TABLE episodes DROP COLUMN search_vector",
+)
 
 
 def upgrade():
