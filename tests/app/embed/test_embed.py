@@ -13,7 +13,7 @@ WEIGHT_BUDGET = 60 * 1024
 
 
 def test_embed_page_plays_nothing_until_asked(client, published):
-    response = client.get(EMBED)
+    response = client.get(EMBED, headers={"Accept-Language": "en"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert '<audio controls preload="none"' in page
