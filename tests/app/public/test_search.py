@@ -63,9 +63,10 @@ def test_drafts_and_scheduled_episodes_are_not_found(app, episodes):
     assert "Lindängen i framtiden" not in titles(app, "framtiden")
 
 
-@pytest.mark.parametrize("query", ['"', "*", "OR", "NEAR(", "a:b", "-", "'; DROP TABLE episodes"])
-def test_query_syntax_cannot_break_the_search(app, episodes, query):
-    titles(app, query)  # no exception: punctuation never reaches the query language
+def test_query_syntax_cannot_break_the_search(app, episodes):
+    """Punctuation never reaches the query language; operators are searched as words."""
+    for query in ('"', "*", "NEAR(", "a:b", "-", "'; DROP TABLE episodes", "lindängen OR"):
+        assert titles(app, query) == [], query
 
 
 def test_too_long_query_is_refused(app, client, episodes):

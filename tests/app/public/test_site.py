@@ -58,12 +58,12 @@ def test_show_page_paginates_newest_first(client, published, monkeypatch):
     assert '<link rel="canonical" href="http://podcasts.test/testpodden/?page=2">' in second
 
 
-@pytest.mark.parametrize("page", ["0", "3", "abc", "-1"])
-def test_pages_outside_the_range_are_404(client, published, monkeypatch, page):
+def test_pages_outside_the_range_are_404(client, published, monkeypatch):
     monkeypatch.setattr(catalog, "EPISODES_PER_PAGE", 2)
-    response = client.get(f"/testpodden/?page={page}")
-    assert response.status_code == 404
-    assert "page" in response.get_data(as_text=True)
+    for page in ("0", "3", "abc", "-1"):
+        response = client.get(f"/testpodden/?page={page}")
+        assert response.status_code == 404, page
+        assert "page" in response.get_data(as_text=True)
 
 
 def test_episode_page_has_sharing_and_seo_metadata(client, published):
@@ -136,11 +136,11 @@ PUBLIC_URLS = (
 )
 
 
-@pytest.mark.parametrize("url", PUBLIC_URLS)
-def test_public_pages_set_no_cookies(client, published, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    assert "Set-Cookie" not in response.headers
+def test_public_pages_set_no_cookies(client, published):
+    for url in PUBLIC_URLS:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
 
 
 def test_sitemap_lists_shows_and_published_episodes(client, published):
