@@ -43,3 +43,11 @@ def test_compiled_catalogue_matches_the_source():
 def _messages(catalog) -> dict:
     """Ids and strings; plural ids come back from .mo files as tuples, hence the key."""
     return {str(m.id): m.string for m in catalog if m.id}
+
+
+def test_untranslated_pages_declare_english(client):
+    """The studio and error messages are English text; ``lang`` must say so for screen readers."""
+    assert '<html lang="en">' in client.get("/studio/login").get_data(as_text=True)
+    missing = client.get("/finns-inte/").get_data(as_text=True)
+    assert '<html lang="sv">' in missing
+    assert '<p role="alert" lang="en">' in missing
