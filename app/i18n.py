@@ -15,7 +15,7 @@ from flask_babel import format_date, format_decimal, get_locale
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
 DEFAULT_LANGUAGE = "sv"
-# Endpoints whose links carry the listener's chosen language.
+# Blueprints whose links carry the listener's chosen language; the feed and sitemap never do.
 LANGUAGE_CARRYING_BLUEPRINTS = ("public", "embed")
 NOT_CARRYING = frozenset({"public.feed", "public.sitemap", "public.robots"})
 
@@ -35,6 +35,7 @@ def init_i18n(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    """`?lang=`, then the page's own default, then the browser's preference, then Swedish."""
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen

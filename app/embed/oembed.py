@@ -82,12 +82,13 @@ def size(max_width: int | None, max_height: int | None) -> tuple[int, int, bool]
 def response_data(
     show: Show, episode: Episode | None, max_width: int | None, max_height: int | None
 ) -> dict[str, Any]:
+    """A ``rich`` response whose ``html`` is an iframe of the embed page (compact if low)."""
     width, height, compact = size(max_width, max_height)
     src = embed_url(episode) if episode else show_embed_url(show)
     if compact:
         src += "?compact=1"
     title = episode.title if episode else show.title
-    data: dict[str, Any] = {
+    return {
         "version": "1.0",
         "type": "rich",
         "title": title,
@@ -102,7 +103,6 @@ def response_data(
             "embed/_iframe.html", src=src, title=title, width=width, height=height
         ).strip(),
     }
-    return data
 
 
 def to_xml(data: dict[str, Any]) -> bytes:

@@ -40,18 +40,18 @@ def latest(show_slug: str):
 
 @bp.get("/oembed", endpoint="oembed")
 def oembed_endpoint():
-    """:raise 400: without ``url``. :raise 404: for a URL that is not ours. :raise 501: for a
-    format other than json or xml, as the oEmbed spec asks."""
+    """The oEmbed answer for a show or episode URL of this site.
+
+    :raise 422: without ``url``, or with a size that is not a positive number.
+    :raise 404: for a URL that is not a show or episode page of ours.
+    :raise 501: for a format other than json or xml, or a size the player cannot fit,
+        as the oEmbed spec asks.
+    """
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "xml"):
         return Response("Only the json and xml formats are offered.", 501, mimetype="text/plain")
     show, item = oembed.resolve(request.args.get("url", ""))
-    data = oembed.response_data(
-        show,
-        item,
-        _positive_int("maxwidth"),
-        _positive_int("maxheight"),
-    )
+    data = oembed.response_data(show, item, _positive_int("maxwidth"), _positive_int("maxheight"))
     if fmt == "xml":
         response = Response(oembed.to_xml(data), mimetype="text/xml")
     else:
