@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test lint venv
+.PHONY: demo test lint venv browser-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ demo: venv
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 ## Install the test dependencies, then lint and run the whole suite.
-test: venv
+test: venv browser-tools
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -29,3 +29,16 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## Browser tests need Chromium (Debian's; Playwright cannot download one here), Java for the
+## Nu Html Checker, and axe-core + vnu-jar from npm (package-lock.json). As root, missing
+## system packages are installed; otherwise the browser tests say what is missing.
+browser-tools:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; fi

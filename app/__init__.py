@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_template_globals(app)
+    register_i18n(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -28,10 +29,15 @@ def register_extensions(app: Flask) -> None:
     from app import auth, storage
     from app.analytics.logging import hide_client_addresses
     from app.extensions import csrf, db, login_manager, migrate
+    from app.services.search import include_name
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True
+        app,
+        db,
+        directory=os.path.join(app.root_path, "migrations"),
+        render_as_batch=True,
+        include_name=include_name,
     )
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -43,18 +49,32 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.analytics.routes import bp as analytics
     from app.delivery.routes import bp as delivery
+    from app.embed.routes import bp as embed
     from app.health import bp as health
     from app.public.routes import bp as public
     from app.studio.routes import bp as studio
 
-    for blueprint in (health, delivery, analytics, studio, public):
+    for blueprint in (health, delivery, analytics, studio, embed, public):
         app.register_blueprint(blueprint)
 
 
 def register_template_globals(app: Flask) -> None:
-    from app import urls
+    from app import assets, urls
+    from app.formatting import clock
 
-    app.jinja_env.globals.update(media_url=urls.media_url, feed_url=urls.feed_url)
+    app.jinja_env.globals.update(
+        media_url=urls.media_url,
+        feed_url=urls.feed_url,
+        absolute_url=urls.absolute_url,
+        asset_url=assets.asset_url,
+    )
+    app.jinja_env.filters["clock"] = clock
+
+
+def register_i18n(app: Flask) -> None:
+    from app.i18n import init_i18n
+
+    init_i18n(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.services import episodes, shows, users
+from app.services import directories, episodes, shows, users
 from app.services.errors import ServiceError
 
 users_cli = AppGroup("users", help="Studio accounts.")
@@ -78,6 +78,20 @@ def create_show(slug: str, copyright_: str | None, **fields) -> None:
 def list_shows() -> None:
     for show in shows.list_shows():
         click.echo(f"{show.slug}\t{show.title}")
+
+
+@shows_cli.command("link")
+@click.argument("slug")
+@click.argument("directory", type=click.Choice(sorted(directories.DIRECTORIES)))
+@click.argument("url", required=False)
+def link_show(slug: str, directory: str, url: str | None) -> None:
+    """Link the show page to its page in DIRECTORY (Apple Podcasts, Spotify ...); no URL unlinks."""
+    with service_errors():
+        if url:
+            directories.set_directory_link(slug, directory, url)
+        else:
+            directories.remove_directory_link(slug, directory)
+    click.echo(f"{slug}: {directory} {'→ ' + url if url else 'unlinked'}")
 
 
 @episodes_cli.command("add")

@@ -9,6 +9,7 @@ processes behind a load balancer must share it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from app.analytics.clients import IPNetwork, parse_networks
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
 DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
 DEFAULT_PODPING_URL = "https://podping.cloud/"
+ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
 
 
 class ConfigError(RuntimeError):
@@ -60,6 +62,9 @@ def load_config(
         "ANALYTICS_BUFFER_SECONDS": buffer_seconds(env),
         "MEDIA_CACHE_SECONDS": 5,
         "USER_AGENTS_DIR": env.get("USER_AGENTS_DIR") or str(SHIPPED_USER_AGENTS),
+        "EMBED_ALLOWED_ORIGINS": embed_allowed_origins(env),
+        # Static URLs carry a content hash (app.assets), so they never go stale.
+        "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     }
     settings.update(overrides)
     return settings
@@ -142,3 +147,19 @@ def buffer_seconds(env: dict[str, str]) -> float:
     if not 0 <= seconds <= 10:
         raise ConfigError(f"ANALYTICS_BUFFER_SECONDS must be between 0 and 10, not {value!r}")
     return seconds
+
+
+def embed_allowed_origins(env: dict[str, str]) -> tuple[str, ...]:
+    """Origins that may frame the player (CSP ``frame-ancestors``); empty means any origin.
+
+    ``EMBED_ALLOWED_ORIGINS="https://malmo.se https://www.malmo.se"``; commas work too.
+    """
+    origins = tuple(re.split(r"[\s,]+", env.get("EMBED_ALLOWED_ORIGINS", "").strip()))
+    origins = tuple(origin for origin in origins if origin)
+    for origin in origins:
+        if not ORIGIN_PATTERN.match(origin):
+            raise ConfigError(
+                f"EMBED_ALLOWED_ORIGINS: {origin!r} is not an origin like https://malmo.se "
+                "(scheme and host, optional port, no path)."
+            )
+    return origins

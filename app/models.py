@@ -1,4 +1,4 @@
-"""The database rows: Show, Episode, StoredFile and User (SQLAlchemy 2.0, typed)."""
+"""The database rows: Show, Episode, StoredFile, User and DirectoryLink (SQLAlchemy 2.0, typed)."""
 
 from __future__ import annotations
 
@@ -123,6 +123,9 @@ class Show(db.Model):
         primaryjoin="and_(Person.show_id == Show.id, Person.episode_id.is_(None))",
         order_by="Person.position",
         viewonly=True,
+    )
+    directory_links: Mapped[list[DirectoryLink]] = relationship(
+        order_by="DirectoryLink.directory", cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -324,3 +327,21 @@ class DailyDownloads(db.Model):
     app: Mapped[str] = mapped_column(String(100), primary_key=True)
     platform: Mapped[str] = mapped_column(String(100), primary_key=True)
     downloads: Mapped[int] = mapped_column(Integer)
+
+
+class DirectoryLink(db.Model):
+    """A show's page in a podcast directory (Apple Podcasts, Spotify, ...), set in the studio.
+
+    Kept apart from ``Show`` because most shows list only a few directories,
+    and the set of directories grows without a schema change.
+    """
+
+    __tablename__ = "directory_links"
+    __table_args__ = (
+        UniqueConstraint("show_id", "directory", name="uq_directory_links_show_id_directory"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    directory: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(String(1000))

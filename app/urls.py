@@ -12,6 +12,8 @@ from app.models import Episode, Show, StoredFile
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
+    """The public, canonical address: a visitor's ``?lang=`` choice is not carried into it."""
+    values.setdefault("lang", None)
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base + url_for(endpoint, **values)
@@ -37,3 +39,11 @@ def show_url(show: Show) -> str:
 
 def episode_url(episode: Episode) -> str:
     return absolute_url("public.episode", show_slug=episode.show.slug, episode_slug=episode.slug)
+
+
+def embed_url(episode: Episode) -> str:
+    return absolute_url("embed.episode", show_slug=episode.show.slug, episode_slug=episode.slug)
+
+
+def show_embed_url(show: Show) -> str:
+    return absolute_url("embed.latest", show_slug=show.slug)

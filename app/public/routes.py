@@ -1,4 +1,4 @@
-"""The listener's side: the show list, show and episode pages, and the feed."""
+"""The listener's side: the show list, show and episode pages, search, sitemap, and the feed."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.http import http_date, parse_date, parse_etags
 
 from app.models import utcnow
-from app.services import episodes, feed_extras, shows
+from app.public.structured import podcast_episode, podcast_series
+from app.public.subscribe import subscribe_options
+from app.services import catalog, episodes, feed_extras, search, shows
 from app.services.feed import cached_feed
+from app.urls import absolute_url, embed_url, episode_url, feed_url, show_url
 from feeds.chapters import CHAPTERS_MIME_TYPE
 from media.transcripts import FORMATS
 
-FEED_MAX_AGE = 60
-
 bp = Blueprint("public", __name__)
+FEED_MAX_AGE = 60
 
 
 @bp.get("/")
@@ -25,10 +27,22 @@ def index():
 
 @bp.get("/<show_slug>/")
 def show(show_slug: str):
-    """:raise 404: for an unknown show."""
+    """:raise 404: for an unknown show, or a page of episodes past the last."""
     found = shows.get_show(show_slug)
+    raw = request.args.get("page", "1")
+    number = int(raw) if raw.isdigit() else 0  # anything else is no page: a 404 that says so
+    page = catalog.episode_page(found, number)
+    links = {link.directory: link.url for link in found.directory_links}
+    canonical = absolute_url(
+        "public.show", show_slug=found.slug, page=number if number > 1 else None
+    )
     return render_template(
-        "public/show.html", show=found, episodes=episodes.published_episodes(found)
+        "public/show.html",
+        show=found,
+        page=page,
+        canonical=canonical,
+        structured=podcast_series(found),
+        subscribe_options=subscribe_options(feed_url(found), found.title, links),
     )
 
 
@@ -36,11 +50,43 @@ def show(show_slug: str):
 def episode(show_slug: str, episode_slug: str):
     """:raise 404: for an unknown show, or an episode that is unknown or not yet public."""
     found = shows.get_show(show_slug)
+    item = episodes.get_published_episode(found, episode_slug)
     return render_template(
         "public/episode.html",
         show=found,
-        episode=episodes.get_published_episode(found, episode_slug),
+        episode=item,
+        canonical=episode_url(item),
+        structured=podcast_episode(item),
+        embed_code=render_template("embed/_iframe.html", src=embed_url(item), title=item.title),
     )
+
+
+@bp.get("/search", endpoint="search")
+def search_page():
+    """:raise 422: for a query longer than the search accepts."""
+    query = request.args.get("q", "").strip()
+    hits = search.search_episodes(query) if query else []
+    return render_template("public/search.html", query=query, hits=hits)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every show and published episode, for search engines (sitemaps.org 0.9)."""
+    pages = [(show_url(item), item.updated_at) for item in shows.list_shows()]
+    pages += [
+        (absolute_url("public.episode", show_slug=show_slug, episode_slug=slug), changed)
+        for show_slug, slug, changed in catalog.sitemap_episodes()
+    ]
+    body = render_template("public/sitemap.xml", pages=pages)
+    response = Response(body, mimetype="application/xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /studio/", f"Sitemap: {absolute_url('public.sitemap')}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
 @bp.route("/<show_slug>/feed.xml", methods=["GET", "HEAD"])

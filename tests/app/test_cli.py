@@ -94,3 +94,15 @@ def test_shows_create_refuses_reserved_and_taken_slugs(runner, show):
         args=["shows", "create", show, "--title", "T", "--owner-email", "p@e.org"]
     )
     assert "already exists" in taken.output
+
+
+def test_shows_link_sets_and_removes_a_directory_link(runner, client, show):
+    url = "https://open.spotify.com/show/abc"
+    result = runner.invoke(args=["shows", "link", show, "spotify", url])
+    assert result.exit_code == 0, result.output
+    assert f'href="{url}">Spotify' in client.get(f"/{show}/").get_data(as_text=True)
+    assert runner.invoke(args=["shows", "link", show, "spotify"]).exit_code == 0
+    assert "Spotify" not in client.get(f"/{show}/").get_data(as_text=True)
+    refused = runner.invoke(args=["shows", "link", show, "spotify", "http://insecure"])
+    assert refused.exit_code == 1
+    assert "https://" in refused.output

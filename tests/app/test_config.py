@@ -77,3 +77,14 @@ def test_analytics_defaults(tmp_path):
     assert [str(n) for n in config["TRUSTED_PROXIES"]] == ["10.0.0.0/8"]
     assert config["ANALYTICS_RETENTION_DAYS"] == 30
     assert config["ANALYTICS_BUFFER_SECONDS"] == 0.25
+
+
+def test_embed_origins_default_to_any_and_are_checked(tmp_path):
+    assert load_config(str(tmp_path), env={})["EMBED_ALLOWED_ORIGINS"] == ()
+    env = {"EMBED_ALLOWED_ORIGINS": "https://malmo.se, https://www.malmo.se:8443"}
+    assert load_config(str(tmp_path), env=env)["EMBED_ALLOWED_ORIGINS"] == (
+        "https://malmo.se",
+        "https://www.malmo.se:8443",
+    )
+    with pytest.raises(ConfigError, match="not an origin"):
+        load_config(str(tmp_path), env={"EMBED_ALLOWED_ORIGINS": "https://malmo.se/podd"})

@@ -1,0 +1,114 @@
+"""The embeddable player (``/embed/...``) and oEmbed (``/oembed``).
+
+The embed page sets no cookies and makes no request elsewhere; the audio
+loads only on play (``preload="none"``), so a city page that shows the
+player is not counted as a download. Who may frame it is the site's
+choice: CSP ``frame-ancestors`` lists ``EMBED_ALLOWED_ORIGINS``, any by default.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, make_response, render_template, request
+
+from app.embed import oembed
+from app.embed.theme import parse_theme
+from app.i18n import use_content_language
+from app.models import Episode, Show
+from app.services import catalog, episodes, shows
+from app.services.errors import InvalidInput
+from app.urls import episode_url
+
+bp = Blueprint("embed", __name__)
+
+
+@bp.get("/embed/<show_slug>/<episode_slug>")
+def episode(show_slug: str, episode_slug: str):
+    """:raise 404: for an unknown show or unpublished episode. :raise 422: for a bad theme."""
+    show = shows.get_show(show_slug)
+    return _player_page(show, episodes.get_published_episode(show, episode_slug))
+
+
+@bp.get("/embed/<show_slug>")
+def latest(show_slug: str):
+    """The newest episode, so a city page can embed a show once and stay current.
+
+    :raise 404: for an unknown show, or one with nothing published.
+    """
+    show = shows.get_show(show_slug)
+    return _player_page(show, catalog.latest_episode(show))
+
+
+@bp.get("/oembed", endpoint="oembed")
+def oembed_endpoint():
+    """The oEmbed answer for a show or episode URL of this site.
+
+    :raise 422: without ``url``, or with a size that is not a positive number.
+    :raise 404: for a URL that is not a show or episode page of ours.
+    :raise 501: for a format other than json or xml, or a size the player cannot fit,
+        as the oEmbed spec asks.
+    """
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "xml"):
+        return Response("Only the json and xml formats are offered.", 501, mimetype="text/plain")
+    show, item = oembed.resolve(request.args.get("url", ""))
+    data = oembed.response_data(show, item, _positive_int("maxwidth"), _positive_int("maxheight"))
+    if fmt == "xml":
+        response = Response(oembed.to_xml(data), mimetype="text/xml")
+    else:
+        response = make_response(data)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _positive_int(name: str) -> int | None:
+    """:raise InvalidInput: when the parameter is given but not a positive whole number."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) == 0:
+        raise InvalidInput(f"{name} must be a positive whole number of pixels.", name)
+    return int(raw)
+
+
+def _player_page(show: Show, item: Episode) -> Response:
+    theme = parse_theme(request.args.get("theme"), request.args.get("color"))
+    use_content_language(show.language)
+    page = render_template(
+        "embed/player.html",
+        show=show,
+        episode=item,
+        theme=theme,
+        compact=request.args.get("compact") in ("1", "true"),
+        canonical=episode_url(item),
+    )
+    response = make_response(page)
+    response.headers["Content-Security-Policy"] = embed_policy(
+        current_app.config["EMBED_ALLOWED_ORIGINS"]
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def embed_policy(allowed_origins: tuple[str, ...]) -> str:
+    """The embed's CSP: framing limited to the allowed origins; nothing but our own files.
+
+    Media may come from the storage's own host (``MEDIA_DELIVERY=redirect``), so
+    only ``media-src`` reaches beyond this site.
+
+    >>> embed_policy(("https://malmo.se",)).split("; ")[0]
+    'frame-ancestors https://malmo.se'
+    """
+    ancestors = " ".join(allowed_origins) if allowed_origins else "*"
+    return "; ".join(
+        (
+            f"frame-ancestors {ancestors}",
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self'",
+            "media-src *",
+            "base-uri 'none'",
+            "form-action 'none'",
+        )
+    )

@@ -1,0 +1,27 @@
+"""Times as listeners read them and as schema.org wants them."""
+
+from __future__ import annotations
+
+
+def clock(seconds: float | None) -> str:
+    """``75`` -> ``"1:15"``, ``3725`` -> ``"1:02:05"``: the player's own format.
+
+    >>> clock(75), clock(3725), clock(None)
+    ('1:15', '1:02:05', '0:00')
+    """
+    total = max(0, int(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def iso_duration(seconds: float | None) -> str:
+    """ISO 8601 duration for schema.org ``duration``.
+
+    >>> iso_duration(3725.4)
+    'PT1H2M5S'
+    """
+    total = max(0, round(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{secs}S"

@@ -1,0 +1,195 @@
+/*
+ * The player: enhances the page's <audio controls> into labelled buttons and
+ * sliders rendered by the server (hidden until this script runs), and wires
+ * chapter links ([data-start]) and the transcript ([data-cue]) to playback.
+ * Without JavaScript the native controls, chapter list and transcript remain.
+ */
+(function () {
+  "use strict";
+
+  function clock(seconds) {
+    var total = Math.max(0, Math.floor(seconds || 0));
+    var h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    var mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+
+  /* "#t=90" or "?t=90" starts playback there, as shared links do. */
+  function startTime() {
+    var match = /[#&?]t=(\d+(?:\.\d+)?)/.exec(window.location.hash + window.location.search);
+    return match ? parseFloat(match[1]) : 0;
+  }
+
+  function enhance(root) {
+    var audio = root.querySelector("audio");
+    var controls = root.querySelector("[data-controls]");
+    if (!audio || !controls) { return; }
+    var play = controls.querySelector("[data-play]");
+    var seek = controls.querySelector("[data-seek]");
+    var current = controls.querySelector("[data-current]");
+    var durationText = controls.querySelector("[data-duration]");
+    var speed = controls.querySelector("[data-speed]");
+    var volume = controls.querySelector("[data-volume]");
+    var cues = Array.prototype.slice.call(document.querySelectorAll("[data-cue]"));
+    var chapters = Array.prototype.slice.call(document.querySelectorAll("a[data-start]"));
+    var duration = parseFloat(audio.dataset.duration) || 0;
+    var dragging = false;
+
+    audio.controls = false;
+    audio.hidden = true;
+    controls.hidden = false;
+
+    function seekTo(seconds) {
+      var end = audio.duration || duration || seconds;
+      audio.currentTime = Math.min(Math.max(0, seconds), end);
+      update();
+    }
+
+    function update() {
+      var time = audio.currentTime;
+      if (!dragging) { seek.value = String(Math.floor(time)); }
+      seek.setAttribute("aria-valuetext", fill(seek.dataset.valuetext, {
+        current: clock(time), total: clock(audio.duration || duration)
+      }));
+      current.textContent = clock(time);
+      markChapter(time);
+      markCue(time);
+    }
+
+    function markChapter(time) {
+      var active = null;
+      chapters.forEach(function (link) {
+        if (parseFloat(link.dataset.start) <= time) { active = link; }
+      });
+      chapters.forEach(function (link) {
+        if (link === active) { link.setAttribute("aria-current", "true"); }
+        else { link.removeAttribute("aria-current"); }
+      });
+    }
+
+    var currentCue = null;
+    function markCue(time) {
+      var found = null;
+      for (var i = 0; i < cues.length; i++) {
+        var start = parseFloat(cues[i].dataset.start), end = parseFloat(cues[i].dataset.end);
+        if (start <= time && time < end) { found = cues[i]; break; }
+      }
+      if (found === currentCue) { return; }
+      if (currentCue) { currentCue.classList.remove("current"); currentCue.removeAttribute("aria-current"); }
+      currentCue = found;
+      if (!found) { return; }
+      found.classList.add("current");
+      found.setAttribute("aria-current", "true");
+      var list = found.parentElement;
+      if (!audio.paused && list.scrollHeight > list.clientHeight) {
+        // Smooth or instant as the style sheet says: instant for prefers-reduced-motion.
+        list.scrollTop = found.offsetTop - list.offsetTop - list.clientHeight / 3;
+      }
+    }
+
+    function showState() {
+      var playing = !audio.paused;
+      play.setAttribute("aria-label", playing ? play.dataset.labelPause : play.dataset.labelPlay);
+      play.querySelector("[aria-hidden]").textContent = playing ? "❚❚" : "▶";
+      root.classList.toggle("playing", playing);
+    }
+
+    function setDuration() {
+      if (isFinite(audio.duration) && audio.duration > 0) { duration = audio.duration; }
+      seek.max = String(Math.ceil(duration));
+      durationText.textContent = clock(duration);
+      update();
+    }
+
+    play.addEventListener("click", function () {
+      if (audio.paused) { audio.play(); } else { audio.pause(); }
+    });
+    controls.querySelectorAll("[data-skip]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        seekTo(audio.currentTime + parseFloat(button.dataset.skip));
+      });
+    });
+    seek.addEventListener("input", function () { dragging = true; seekTo(parseFloat(seek.value)); });
+    seek.addEventListener("change", function () { dragging = false; });
+    speed.addEventListener("change", function () {
+      var rate = parseFloat(speed.value);
+      audio.defaultPlaybackRate = rate;  // survives the load that the first play starts
+      audio.playbackRate = rate;
+    });
+    volume.addEventListener("input", function () { audio.volume = parseFloat(volume.value); });
+    chapters.concat(cues.map(function (cue) { return cue.querySelector("a[data-seek-to]"); }))
+      .forEach(function (link) {
+        if (!link) { return; }
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          seekTo(parseFloat(link.dataset.start || link.dataset.seekTo));
+          audio.play();
+        });
+      });
+    ["play", "pause", "ended"].forEach(function (name) { audio.addEventListener(name, showState); });
+    audio.addEventListener("timeupdate", update);
+    audio.addEventListener("seeked", update);
+    audio.addEventListener("loadedmetadata", setDuration);
+    audio.addEventListener("ratechange", function () {
+      if (audio.playbackRate !== parseFloat(speed.value)) {
+        audio.playbackRate = parseFloat(speed.value);
+      }
+    });
+
+    setDuration();
+    var start = startTime();
+    if (start) { seekTo(start); }
+    enhanceSearch();
+    enhanceShare(audio);
+  }
+
+  /* Filters the transcript to the cues that contain every typed word. */
+  function enhanceSearch() {
+    var input = document.querySelector("[data-transcript-search]");
+    if (!input) { return; }
+    var status = document.querySelector("[data-transcript-status]");
+    var cues = Array.prototype.slice.call(document.querySelectorAll("[data-cue]"));
+    input.closest("[data-needs-script]").hidden = false;
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      cues.forEach(function (cue) {
+        var text = cue.textContent.toLowerCase();
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        cue.hidden = !match;
+        if (match) { shown++; }
+      });
+      status.textContent = words.length ? fill(status.dataset.template, { count: shown }) : "";
+    });
+  }
+
+  /* "Share at the current time": the episode's address with #t=seconds. */
+  function enhanceShare(audio) {
+    var button = document.querySelector("[data-share]");
+    if (!button) { return; }
+    var output = document.querySelector("[data-share-output]");
+    button.closest("[data-needs-script]").hidden = false;
+    button.addEventListener("click", function () {
+      output.value = button.dataset.share + "#t=" + Math.floor(audio.currentTime);
+      output.select();
+      copy(output.value, document.querySelector("[data-share-status]"));
+    });
+  }
+
+  function copy(text, status) {
+    var done = function () { status.textContent = status.dataset.copied; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {
+        status.textContent = status.dataset.select;
+      });
+    } else {
+      status.textContent = status.dataset.select;
+    }
+  }
+
+  document.querySelectorAll("[data-player]").forEach(enhance);
+})();

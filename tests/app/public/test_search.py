@@ -1,0 +1,97 @@
+"""Search over titles and show notes: SQLite FTS5 embedded, PostgreSQL full text in production."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.models import utcnow
+from app.services.episodes import add_episode
+from app.services.errors import InvalidInput
+from app.services.search import MAX_QUERY_LENGTH, search_episodes
+
+
+@pytest.fixture
+def episodes(app, show, audio_dir):
+    items = (
+        ("Lindängen i förändring", "Boende berättar om upprustningen av husen."),
+        ("Holma och Kroksbäck", "Om parker, skolgårdar och <b>mötesplatser</b>."),
+        ("Rosengård", "Näringsliv och akademi om innovation i Lindängen och Rosengård."),
+    )
+    with app.app_context():
+        for number, (title, notes) in enumerate(items, start=1):
+            with (audio_dir / "tone.mp3").open("rb") as audio:
+                add_episode(
+                    show,
+                    audio,
+                    title=title,
+                    description=notes,
+                    published_at=datetime(2025, 1, number, tzinfo=UTC),
+                )
+        with (audio_dir / "tone.mp3").open("rb") as audio:
+            add_episode(show, audio, title="Lindängen, hemligt utkast", publish=False)
+        with (audio_dir / "tone.mp3").open("rb") as audio:
+            add_episode(
+                show, audio, title="Lindängen i framtiden", published_at=utcnow() + timedelta(1)
+            )
+    return show
+
+
+def titles(app, query: str) -> list[str]:
+    with app.app_context():
+        return [hit.episode_title for hit in search_episodes(query)]
+
+
+def test_finds_words_in_titles_before_notes(app, episodes):
+    assert titles(app, "lindängen") == ["Lindängen i förändring", "Rosengård"]
+
+
+def test_every_word_must_match_and_the_last_may_be_a_prefix(app, episodes):
+    assert titles(app, "innovation lind") == ["Rosengård"]
+    assert titles(app, "upprust") == ["Lindängen i förändring"]
+    assert titles(app, "parker innovation") == []
+
+
+def test_accented_letters_are_distinct_and_case_is_ignored(app, episodes):
+    assert titles(app, "KROKSBÄCK") == ["Holma och Kroksbäck"]
+    assert titles(app, "kroksback") == []
+
+
+def test_drafts_and_scheduled_episodes_are_not_found(app, episodes):
+    assert "Lindängen, hemligt utkast" not in titles(app, "lindängen")
+    assert "Lindängen i framtiden" not in titles(app, "framtiden")
+
+
+def test_query_syntax_cannot_break_the_search(app, episodes):
+    """Punctuation never reaches the query language; operators are searched as words."""
+    for query in ('"', "*", "NEAR(", "a:b", "-", "'; DROP TABLE episodes", "lindängen OR"):
+        assert titles(app, query) == [], query
+
+
+def test_too_long_query_is_refused(app, client, episodes):
+    with app.app_context(), pytest.raises(InvalidInput):
+        search_episodes("a" * (MAX_QUERY_LENGTH + 1))
+    assert client.get("/search?q=" + "a" * (MAX_QUERY_LENGTH + 1)).status_code == 422
+
+
+def test_search_page_marks_matches_and_escapes_notes(client, episodes):
+    page = client.get("/search?q=mötesplatser").get_data(as_text=True)
+    assert 'href="/testpodden/episodes/holma-och-kroksback"' in page
+    assert "<mark>mötesplatser</mark>" in page
+    assert "<b>" not in page  # escaped by SQLite's snippet, dropped by PostgreSQL's headline
+    assert "1 avsnitt matchar" in page
+
+
+def test_edited_titles_are_found_under_their_new_words(app, episodes):
+    """The index follows the episode rows (triggers on SQLite, an expression on PostgreSQL)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Episode
+
+    with app.app_context():
+        episode = db.session.scalar(select(Episode).where(Episode.title == "Rosengård"))
+        episode.title = "Rosengårdsfestivalen"
+        db.session.commit()
+    assert titles(app, "rosengårdsfestivalen") == ["Rosengårdsfestivalen"]
