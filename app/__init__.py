@@ -52,7 +52,7 @@ def register_blueprints(app: Flask) -> None:
     from app.embed.routes import bp as embed
     from app.health import bp as health
     from app.public.routes import bp as public
-    from app.studio.routes import bp as studio
+    from app.studio import bp as studio
 
     for blueprint in (health, delivery, analytics, studio, embed, public):
         app.register_blueprint(blueprint)

@@ -191,6 +191,34 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+# Per-show roles, weakest first: each role may do everything the ones before it may.
+# Authors write drafts; editors also publish, schedule and delete; admins also manage
+# the show's settings and members. An instance admin (User.is_admin) may do everything.
+ROLES = ("author", "editor", "admin")
+
+
+class Membership(db.Model):
+    """A user's role on one show. No row means the user sees nothing of the show."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    show_id: Mapped[int] = mapped_column(
+        ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    show: Mapped[Show] = relationship()
+
 
 # --- Feed tables (issue 3) ---
 

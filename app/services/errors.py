@@ -20,6 +20,12 @@ class NotFound(ServiceError):
     status = 404
 
 
+class Forbidden(ServiceError):
+    """The user is known and a member, but their role does not allow this."""
+
+    status = 403
+
+
 class InvalidInput(ServiceError):
     status = 422
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from app.services import episodes, shows, users
+from app.services import episodes, members, users
 from app.services.errors import InvalidInput, ServiceError
+from app.studio import bp
+from app.studio.access import can, studio_show
 from app.studio.forms import EpisodeUploadForm, LoginForm
-
-bp = Blueprint("studio", __name__, url_prefix="/studio")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,14 +38,14 @@ def logout():
 @bp.get("/")
 @login_required
 def index():
-    return render_template("studio/index.html", shows=shows.list_shows())
+    return render_template("studio/index.html", shows=members.visible_shows(current_user))
 
 
 @bp.get("/<show_slug>/")
 @login_required
 def show(show_slug: str):
-    """:raise 404: for an unknown show."""
-    found = shows.get_show(show_slug)
+    """:raise 404: for an unknown show or one the user is no member of."""
+    found = studio_show(show_slug)
     return render_template("studio/show.html", show=found, episodes=found.episodes)
 
 
@@ -54,9 +54,9 @@ def show(show_slug: str):
 def new_episode(show_slug: str):
     """Upload form; a refused upload re-renders with the error beside its field.
 
-    :raise 404: for an unknown show.
+    :raise 404: for an unknown show or one the user is no member of.
     """
-    show = shows.get_show(show_slug)
+    show = studio_show(show_slug, "author")
     form = EpisodeUploadForm()
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
@@ -68,12 +68,12 @@ def new_episode(show_slug: str):
             title=form.title.data or "",
             description=form.description.data or "",
             filename=form.audio.data.filename,
-            publish=form.publish.data,
+            publish=form.publish.data and can(show, "editor"),
         )
     except ServiceError as exc:
         _attach_error(form, exc)
         return render_template("studio/upload.html", show=show, form=form), exc.status
-    flash(f"“{episode.title}” was uploaded" + (" and published." if form.publish.data else "."))
+    flash(f"“{episode.title}” was uploaded" + (" and published." if episode.published_at else "."))
     return redirect(url_for("studio.show", show_slug=show.slug))
 
 

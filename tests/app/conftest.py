@@ -157,11 +157,16 @@ def show(app) -> str:
 
 
 @pytest.fixture
-def producer(app) -> str:
+def producer(app, show) -> str:
+    """A studio user who is an editor of ``show``: may upload and publish there."""
+    from app.services import members
+    from app.services.shows import get_show
     from app.services.users import create_user
 
     with app.app_context():
-        return create_user("producer@example.org", PASSWORD).email
+        user = create_user("producer@example.org", PASSWORD)
+        members.set_role(user, get_show(show), "editor")
+        return user.email
 
 
 def log_in(client, email: str, password: str = PASSWORD):
