@@ -116,6 +116,10 @@ class Show(db.Model):
     # RFC 5005 paging: None keeps the feed complete, which is what Apple needs.
     feed_page_size: Mapped[int | None] = mapped_column(Integer)
     # --- end of feed fields ---
+    # Schedules are entered in this zone (an IANA name); the database keeps UTC.
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Stockholm", server_default="Europe/Stockholm"
+    )
 
     image: Mapped[StoredFile | None] = relationship()
     episodes: Mapped[list[Episode]] = relationship(back_populates="show")
@@ -163,9 +167,14 @@ class Episode(db.Model):
     # [{"start": seconds, "duration": seconds, "title": str | None}]
     soundbites: Mapped[list] = mapped_column(JSON, default=list)
     # --- end of feed fields ---
+    # Episode artwork (itunes:image / podcast:image on the item); None uses the show's.
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    # Bumped by every studio save: a save based on an older version is refused, not lost.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     show: Mapped[Show] = relationship(back_populates="episodes")
-    audio: Mapped[StoredFile] = relationship()
+    audio: Mapped[StoredFile] = relationship(foreign_keys=[audio_id])
+    image: Mapped[StoredFile | None] = relationship(foreign_keys=[image_id])
     chapters: Mapped[list[Chapter]] = relationship(
         order_by="Chapter.start_seconds", cascade="all, delete-orphan"
     )

@@ -1,4 +1,5 @@
-"""Per-show roles: a user is an author, editor or admin of a show.
+"""Per-show roles (a user is an author, editor or admin of a show), the show's time
+zone for schedules, episode artwork and the episode's lock version for the studio.
 
 Revision ID: 0005_memberships
 Revises: 0004_site
@@ -30,8 +31,42 @@ def upgrade():
         sa.PrimaryKeyConstraint("user_id", "show_id", name=op.f("pk_memberships")),
     )
     op.create_index(op.f("ix_memberships_show_id"), "memberships", ["show_id"])
+    op.add_column(
+        "shows",
+        sa.Column(
+            "timezone", sa.String(length=64), server_default="Europe/Stockholm", nullable=False
+        ),
+    )
+    # Not batch mode: rebuilding `episodes` on SQLite would drop the FTS5 triggers of
+    # 0004_site. SQLite can add a column with an inline REFERENCES, but no constraint.
+    op.add_column(
+        "episodes", sa.Column("lock_version", sa.Integer(), server_default="1", nullable=False)
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE episodes ADD COLUMN image_id INTEGER "
+            "CONSTRAINT fk_episodes_image_id_stored_files REFERENCES stored_files (id)"
+        )
+    else:
+        op.add_column("episodes", sa.Column("image_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_episodes_image_id_stored_files"),
+            "episodes",
+            "stored_files",
+            ["image_id"],
+            ["id"],
+        )
 
 
 def downgrade():
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(
+            op.f("fk_episodes_image_id_stored_files"), "episodes", type_="foreignkey"
+        )
+    with op.batch_alter_table("episodes") as batch:
+        batch.drop_column("image_id")
+        batch.drop_column("lock_version")
+    with op.batch_alter_table("shows") as batch:
+        batch.drop_column("timezone")
     op.drop_index(op.f("ix_memberships_show_id"), table_name="memberships")
     op.drop_table("memberships")
