@@ -30,6 +30,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## oggenc (vorbis-tools) makes Ogg Vorbis test audio; PyAV's wheel has no Vorbis encoder.
 ## Browser tests need Chromium (Debian's; Playwright cannot download one here), Java for the
 ## Nu Html Checker, and axe-core + vnu-jar from npm (package-lock.json). As root, missing
 ## system packages are installed; otherwise the browser tests say what is missing.
@@ -38,6 +39,7 @@ browser-tools:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v oggenc >/dev/null || missing="$$missing vorbis-tools"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
