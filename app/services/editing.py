@@ -324,7 +324,7 @@ def parse_clock(text: str) -> float | None:
         *whole, last = parts
         if any(not p.isdigit() for p in whole) or not re.fullmatch(r"\d+(\.\d{1,3})?", last):
             return None
-        if whole and float(last) >= 60 or len(whole) == 2 and int(whole[1]) >= 60:
+        if (whole and float(last) >= 60) or (len(whole) == 2 and int(whole[1]) >= 60):
             return None
         seconds = float(last)
         for index, part in enumerate(reversed(whole), start=1):
@@ -464,9 +464,13 @@ def _commit_or_slug_taken() -> None:
 # --- artwork -------------------------------------------------------------------------
 
 ARTWORK_MESSAGES = {
-    "not_image": lambda: _("The file is not a JPEG or PNG image (SVG and other types are refused)."),
+    "not_image": lambda: _(
+        "The file is not a JPEG or PNG image (SVG and other types are refused)."
+    ),
     "corrupt": lambda: _("The image is damaged or incomplete."),
-    "too_many_pixels": lambda: _("The image has far too many pixels; artwork is at most 3000 × 3000."),
+    "too_many_pixels": lambda: _(
+        "The image has far too many pixels; artwork is at most 3000 × 3000."
+    ),
     "not_square": lambda: _("The image must be square."),
     "size": lambda: _("The image must be 1400 to 3000 pixels wide and high."),
     "colour": lambda: _("The image must be in RGB colour (not CMYK or greyscale)."),
@@ -668,7 +672,9 @@ def import_chapters(
     if errors:
         db.session.rollback()
         first = next(iter(errors.values()))
-        raise InvalidInput(_("The chapters were not imported: %(reason)s", reason=first), "chapters_file")
+        raise InvalidInput(
+            _("The chapters were not imported: %(reason)s", reason=first), "chapters_file"
+        )
     episode.chapters = chapters
     db.session.commit()
     return episode

@@ -74,9 +74,7 @@ class EpisodeEditForm(FlaskForm):
     slug = StringField(lazy_gettext("Address (slug)"), render_kw={"maxlength": 80})
     notes_markdown = TextAreaField(lazy_gettext("Show notes (Markdown)"), render_kw={"rows": 12})
     season_number = StringField(lazy_gettext("Season"), render_kw={"inputmode": "numeric"})
-    episode_number = StringField(
-        lazy_gettext("Episode number"), render_kw={"inputmode": "numeric"}
-    )
+    episode_number = StringField(lazy_gettext("Episode number"), render_kw={"inputmode": "numeric"})
     episode_type = SelectField(
         lazy_gettext("Type"),
         choices=_choices(

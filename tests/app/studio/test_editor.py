@@ -27,7 +27,9 @@ from tests.app.conftest import csrf_token, log_in, row_counts, stored_keys
 from tests.support import audio
 
 VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Anna>Hej och v\xc3\xa4lkommen.\n"
-SRT = b"1\n00:00:00,000 --> 00:00:01,000\nHej.\n\n2\n00:00:01,000 --> 00:00:02,000\nHej d\xc3\xa5.\n"
+SRT = (
+    b"1\n00:00:00,000 --> 00:00:01,000\nHej.\n\n2\n00:00:01,000 --> 00:00:02,000\nHej d\xc3\xa5.\n"
+)
 
 
 @pytest.fixture
@@ -83,7 +85,9 @@ def form(client, app, show: str, episode_id: int, **fields) -> dict:
 
 
 def save(client, app, show, episode_id, **fields):
-    return client.post(edit_url(show, episode_id), data=form(client, app, show, episode_id, **fields))
+    return client.post(
+        edit_url(show, episode_id), data=form(client, app, show, episode_id, **fields)
+    )
 
 
 def post_file(client, app, show, episode_id, tail, field, content: bytes, name: str, **extra):
@@ -122,7 +126,9 @@ def bomb_png(side: int = 30000) -> bytes:
     compressor = zlib.compressobj(9)
     data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 # --- fields ---------------------------------------------------------------------------
@@ -163,8 +169,13 @@ def test_save_fields_and_markdown_notes(studio, app, show, episode_id):
 
 
 def test_script_in_show_notes_does_not_survive(studio, app, show, episode_id):
-    notes = 'Hej <script>alert("x")</script> [klick](javascript:alert(1)) <img src=x onerror=alert(1)>'
-    assert save(studio, app, show, episode_id, notes_markdown=notes, action="publish").status_code == 302
+    notes = (
+        'Hej <script>alert("x")</script> [klick](javascript:alert(1)) <img src=x onerror=alert(1)>'
+    )
+    assert (
+        save(studio, app, show, episode_id, notes_markdown=notes, action="publish").status_code
+        == 302
+    )
     episode = episode_row(app, episode_id)
     feed = studio.get(f"/{show}/feed.xml").get_data(as_text=True)
     page = studio.get(f"/{show}/episodes/avsnitt-ett").get_data(as_text=True)
@@ -354,7 +365,9 @@ def test_second_concurrent_edit_is_refused_and_first_kept(studio, app, show, epi
 
 def test_artwork_goes_into_the_feed(studio, app, show, episode_id):
     save(studio, app, show, episode_id, action="publish")
-    response = post_file(studio, app, show, episode_id, "artwork", "artwork", image_bytes(), "a.jpg")
+    response = post_file(
+        studio, app, show, episode_id, "artwork", "artwork", image_bytes(), "a.jpg"
+    )
     assert response.status_code == 302
     episode = episode_row(app, episode_id)
     with app.app_context():
@@ -364,7 +377,10 @@ def test_artwork_goes_into_the_feed(studio, app, show, episode_id):
     assert feed.count(key) == 2  # itunes:image and podcast:image on the item
     # A new image replaces the old one, object and row.
     png = image_bytes((1500, 1500), "PNG")
-    assert post_file(studio, app, show, episode_id, "artwork", "artwork", png, "b.png").status_code == 302
+    assert (
+        post_file(studio, app, show, episode_id, "artwork", "artwork", png, "b.png").status_code
+        == 302
+    )
     assert key not in stored_keys(app)
     assert episode_row(app, episode_id).image_id != episode.image_id
 
@@ -394,7 +410,9 @@ def test_bad_artwork_is_refused_and_nothing_stored(studio, app, show, episode_id
 # --- transcripts --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("content", "name", "kind"), [(VTT, "t.vtt", "vtt"), (SRT, "t.srt", "srt")])
+@pytest.mark.parametrize(
+    ("content", "name", "kind"), [(VTT, "t.vtt", "vtt"), (SRT, "t.srt", "srt")]
+)
 def test_transcript_is_served_in_every_format(studio, app, show, episode_id, content, name, kind):
     save(studio, app, show, episode_id, action="publish")
     response = post_file(
@@ -410,7 +428,9 @@ def test_transcript_is_served_in_every_format(studio, app, show, episode_id, con
     with app.app_context():
         old = db.session.scalar(select(Transcript)).file.storage_key
     assert old.endswith("." + kind)
-    post_file(studio, app, show, episode_id, "transcripts", "transcript", VTT, "n.vtt", language="sv")
+    post_file(
+        studio, app, show, episode_id, "transcripts", "transcript", VTT, "n.vtt", language="sv"
+    )
     assert old not in stored_keys(app)
     with app.app_context():
         assert db.session.query(Transcript).count() == 1
@@ -454,7 +474,9 @@ def chapters_of(app, episode_id) -> list[tuple[float, str]]:
         return [
             (c.start_seconds, c.title)
             for c in db.session.scalars(
-                select(Chapter).where(Chapter.episode_id == episode_id).order_by(Chapter.start_seconds)
+                select(Chapter)
+                .where(Chapter.episode_id == episode_id)
+                .order_by(Chapter.start_seconds)
             )
         ]
 
@@ -463,7 +485,9 @@ def test_chapters_table_saves_and_validates(studio, app, show, episode_id):
     fields = chapter_fields(("00:00:00", "Början"), ("0:01.5", "Mitten"), ("", ""))
     assert save(studio, app, show, episode_id, **fields).status_code == 302
     assert chapters_of(app, episode_id) == [(0.0, "Början"), (1.5, "Mitten")]
-    bad = chapter_fields(("0:02", "Sent"), ("0:01", "Tidigare"), ("0:10", ""), ("1:00:00", "Efter slutet"))
+    bad = chapter_fields(
+        ("0:02", "Sent"), ("0:01", "Tidigare"), ("0:10", ""), ("1:00:00", "Efter slutet")
+    )
     response = save(studio, app, show, episode_id, **bad)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -492,22 +516,35 @@ def test_chapters_imported_from_json(studio, app, show, episode_id):
         "version": "1.2.0",
         "chapters": [
             {"startTime": 0, "title": "Intro"},
-            {"startTime": 1.25, "title": "Del två", "url": "https://malmo.se", "img": "https://malmo.se/a.jpg"},
+            {
+                "startTime": 1.25,
+                "title": "Del två",
+                "url": "https://malmo.se",
+                "img": "https://malmo.se/a.jpg",
+            },
         ],
     }
     content = json.dumps(document).encode()
-    response = post_file(studio, app, show, episode_id, "chapters/import", "chapters_file", content, "c.json")
+    response = post_file(
+        studio, app, show, episode_id, "chapters/import", "chapters_file", content, "c.json"
+    )
     assert response.status_code == 302
     assert chapters_of(app, episode_id) == [(0.0, "Intro"), (1.25, "Del två")]
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"not json", b'{"version": "1.2.0"}', json.dumps({"chapters": [{"startTime": 99, "title": "Sent"}]}).encode()],
+    [
+        b"not json",
+        b'{"version": "1.2.0"}',
+        json.dumps({"chapters": [{"startTime": 99, "title": "Sent"}]}).encode(),
+    ],
     ids=["not-json", "no-chapters", "after-the-end"],
 )
 def test_bad_chapters_file_is_refused(studio, app, show, episode_id, content):
-    response = post_file(studio, app, show, episode_id, "chapters/import", "chapters_file", content, "c.json")
+    response = post_file(
+        studio, app, show, episode_id, "chapters/import", "chapters_file", content, "c.json"
+    )
     assert response.status_code == 422
     assert 'id="chapters_file-error"' in response.get_data(as_text=True)
     assert chapters_of(app, episode_id) == []
@@ -584,7 +621,9 @@ def test_delete_removes_rows_and_objects_and_guid_is_never_reused(
 ):
     save(studio, app, show, episode_id, action="publish", **chapter_fields(("0:00", "Allt")))
     post_file(studio, app, show, episode_id, "artwork", "artwork", image_bytes(), "a.jpg")
-    post_file(studio, app, show, episode_id, "transcripts", "transcript", VTT, "t.vtt", language="sv")
+    post_file(
+        studio, app, show, episode_id, "transcripts", "transcript", VTT, "t.vtt", language="sv"
+    )
     guid = episode_row(app, episode_id).guid
     keys_before = stored_keys(app)
     assert len(keys_before) == 4  # show artwork, audio, episode artwork, transcript
@@ -609,9 +648,7 @@ def test_delete_removes_rows_and_objects_and_guid_is_never_reused(
         with pytest.raises(InvalidInput):
             check_guid_unused(guid)
         show_row = get_show(show)
-        db.session.add(
-            Episode(show=show_row, guid=guid, slug="igen", title="Igen", audio_id=None)
-        )
+        db.session.add(Episode(show=show_row, guid=guid, slug="igen", title="Igen", audio_id=None))
         with pytest.raises(InvalidInput):
             db.session.flush()
         db.session.rollback()
