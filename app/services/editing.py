@@ -619,7 +619,7 @@ def chapters_from_json(data: bytes) -> list[ChapterInput]:
         items = document["chapters"]
         rows = [
             ChapterInput(
-                start=_clock_text(float(item["startTime"])),
+                start=clock_text(float(item["startTime"])),
                 title=str(item.get("title") or ""),
                 url=str(item.get("url") or ""),
                 img=str(item.get("img") or ""),
@@ -649,7 +649,7 @@ def chapters_from_audio(show: Show, episode_id: int) -> list[ChapterInput]:
         raise InvalidInput(_("The audio file has no chapter marks."), "chapters_file")
     return [
         ChapterInput(
-            start=_clock_text(chapter.start),
+            start=clock_text(chapter.start),
             title=chapter.title or _("Chapter %(number)s", number=number),
             url=chapter.url or "",
         )
@@ -680,10 +680,10 @@ def import_chapters(
     return episode
 
 
-def _clock_text(seconds: float) -> str:
+def clock_text(seconds: float) -> str:
     """Seconds as the table's hh:mm:ss, with milliseconds only when there are some.
 
-    >>> _clock_text(3723.0), _clock_text(1.5)
+    >>> clock_text(3723.0), clock_text(1.5)
     ('01:02:03', '00:00:01.5')
     """
     millis = round(seconds * 1000)

@@ -118,7 +118,7 @@ def _filled_form(show: Show, episode: Episode) -> EpisodeEditForm:
     for chapter in episode.chapters:
         form.chapters.append_entry(
             {
-                "start": editing._clock_text(chapter.start_seconds),
+                "start": editing.clock_text(chapter.start_seconds),
                 "title": chapter.title,
                 "url": chapter.url or "",
                 "img": chapter.img or "",

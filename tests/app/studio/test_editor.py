@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -358,6 +359,12 @@ def test_second_concurrent_edit_is_refused_and_first_kept(studio, app, show, epi
     assert 'value="Andra versionen"' in page  # what the second person typed is kept
     assert 'role="alert"' in page
     assert episode_row(app, episode_id).title == "Första versionen"
+    # The refused form now carries the saved version: saving again is a deliberate overwrite.
+    current = re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+    assert current == str(version(app, episode_id))
+    again = studio.post(edit_url(show, episode_id), data={**second, "lock_version": current})
+    assert again.status_code == 302
+    assert episode_row(app, episode_id).title == "Andra versionen"
 
 
 # --- artwork ------------------------------------------------------------------------------
