@@ -170,7 +170,12 @@ def transcript_cues(episode: Episode, language: str | None = None) -> list[Cue]:
 
 
 def save_episode(
-    show: Show, episode_id: int, changes: EpisodeChanges, *, editor: bool, now=None
+    show: Show,
+    episode_id: int,
+    changes: EpisodeChanges,
+    *,
+    editor: bool,
+    now: datetime | None = None,
 ) -> Episode:
     """Apply the edit form: fields, notes, chapters, persons, and the publishing action.
 
@@ -478,7 +483,13 @@ ARTWORK_MESSAGES = {
 
 
 def set_artwork(
-    show: Show, episode_id: int, image: BinaryIO, *, lock_version: int, editor: bool, filename=None
+    show: Show,
+    episode_id: int,
+    image: BinaryIO,
+    *,
+    lock_version: int,
+    editor: bool,
+    filename: str | None = None,
 ) -> Episode:
     """Store checked episode artwork; the old image is deleted after the commit.
 
@@ -698,7 +709,12 @@ def clock_text(seconds: float) -> str:
 
 
 def replace_audio(
-    show: Show, episode_id: int, audio: BinaryIO, *, lock_version: int, filename=None
+    show: Show,
+    episode_id: int,
+    audio: BinaryIO,
+    *,
+    lock_version: int,
+    filename: str | None = None,
 ) -> Episode:
     """New audio under a new key: the enclosure URL changes, so apps download it again;
     the GUID stays, so they know it is the same episode. The old object goes after the commit.

@@ -674,3 +674,19 @@ def test_episode_list_shows_status_time_and_health(studio, app, show, episode_id
     assert "Feed health" in page
     published = episode_row(app, episode_id).published_at.astimezone(ZoneInfo("Europe/Stockholm"))
     assert published.strftime("%-I:%M") in page or published.strftime("%H:%M") in page
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("0", 0.0), ("75", 75.0), ("1:15", 75.0), ("01:02:03", 3723.0), ("0:00:01.5", 1.5)],
+)
+def test_clock_times_are_read(text, seconds):
+    assert editing.parse_clock(text) == seconds
+    assert editing.parse_clock(editing.clock_text(seconds)) == seconds
+
+
+@pytest.mark.parametrize(
+    "text", ["", "x", "1:60", "1:75:00", "-1", "1::2", "1:2:3:4", "0:00:01.5555"]
+)
+def test_unreadable_clock_times(text):
+    assert editing.parse_clock(text) is None
