@@ -690,3 +690,36 @@ def test_clock_times_are_read(text, seconds):
 )
 def test_unreadable_clock_times(text):
     assert editing.parse_clock(text) is None
+
+
+def test_two_simultaneous_saves_one_wins_one_conflicts(app, show, episode_id):
+    """Two processes saving the same version at once: the compare-and-set lets one through."""
+    import threading
+
+    from app.services.errors import Conflict
+
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def save_as(title: str) -> None:
+        with app.test_request_context():
+            changes = editing.EpisodeChanges(lock_version=1, title=title, slug="avsnitt-ett")
+            show_row = get_show(show)
+            start.wait()
+            try:
+                editing.save_episode(show_row, episode_id, changes, editor=True)
+                outcomes[title] = "saved"
+            except Conflict:
+                outcomes[title] = "conflict"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save_as, args=(t,)) for t in ("Ett", "Två")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["conflict", "saved"]
+    winner = next(title for title, outcome in outcomes.items() if outcome == "saved")
+    episode = episode_row(app, episode_id)
+    assert (episode.title, episode.lock_version) == (winner, 2)
