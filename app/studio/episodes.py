@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -29,11 +29,18 @@ BLANK_ROWS = 3  # empty chapter and person rows, so the table works without Java
 
 
 @bp.app_template_global()
-def show_time(moment: datetime | None, show: Show, fmt: str = "medium") -> str:
-    """A UTC time as the show's producers read it: their zone, their locale's format."""
+def show_time(moment: datetime | None, show: Show) -> str:
+    """A UTC time as the show's producers read it: their zone, their locale's format.
+
+    Date and time formatted apart, so the time has no seconds ("1 jan. 2025 01:00").
+    """
     if moment is None:
         return ""
-    return format_datetime(moment, fmt, tzinfo=editing.show_zone(show), locale=get_locale())
+    zone = editing.show_zone(show)
+    local = moment.astimezone(zone)
+    locale = get_locale()
+    day = format_date(local.date(), "medium", locale=locale)
+    return f"{day} {format_time(local, 'short', tzinfo=zone, locale=locale)}"
 
 
 @bp.get("/<show_slug>/")
