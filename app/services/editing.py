@@ -48,6 +48,7 @@ EXPLICIT_CHOICES = {"inherit": None, "yes": True, "no": False}
 ACTIONS = ("save", "publish", "schedule", "unpublish")
 DEFAULT_TIMEZONE = "Europe/Stockholm"
 MAX_CHAPTERS_JSON_BYTES = 1024 * 1024
+MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024  # hours of speech are a few hundred kilobytes
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 # The sanitizer keeps h3/h4 only; Markdown's # and ## become h3 rather than plain text.
@@ -556,7 +557,9 @@ def add_transcript(
     language = language.strip()
     if not _LANGUAGE.match(language) or len(language) > 35:
         raise InvalidInput(_("Give the transcript's language code, for example “sv”."), "language")
-    data = source.read()
+    data = source.read(MAX_TRANSCRIPT_BYTES + 1)
+    if len(data) > MAX_TRANSCRIPT_BYTES:
+        raise InvalidInput(_("A transcript may be at most 10 MB."), "transcript")
     kind = transcript_kind(data)
     _bump(episode, lock_version)
     old = next((t for t in episode.transcripts if t.language == language), None)

@@ -332,7 +332,9 @@ def import_chapters(show_slug: str, episode_id: int):
             upload = _upload("chapters_file")
             if upload is None:
                 raise InvalidInput(_("Choose a JSON chapters file."), "chapters_file")
-            rows = editing.chapters_from_json(upload.stream.read())
+            rows = editing.chapters_from_json(
+                upload.stream.read(editing.MAX_CHAPTERS_JSON_BYTES + 1)
+            )
         editing.import_chapters(
             show, episode_id, rows, lock_version=_lock_version(), editor=can(show, "editor")
         )
