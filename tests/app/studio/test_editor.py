@@ -506,6 +506,7 @@ def test_chapters_table_saves_and_validates(studio, app, show, episode_id):
 
 def test_chapters_imported_from_mp3_chap_frames(studio, app, show, episode_id):
     save(studio, app, show, episode_id, action="publish")
+    assert b"podcast:chapters" not in studio.get(f"/{show}/feed.xml").data  # now cached
     data = {
         "csrf_token": csrf_token(studio, edit_url(show, episode_id)),
         "lock_version": str(version(app, episode_id)),
@@ -514,6 +515,7 @@ def test_chapters_imported_from_mp3_chap_frames(studio, app, show, episode_id):
     response = studio.post(edit_url(show, episode_id, "chapters/import"), data=data)
     assert response.status_code == 302
     assert chapters_of(app, episode_id) == [(s, t) for s, _e, t, _u in audio.CHAPTERS]
+    assert b"podcast:chapters" in studio.get(f"/{show}/feed.xml").data  # the cache went stale
     served = studio.get(f"/{show}/episodes/avsnitt-ett/chapters.json").get_json(force=True)
     assert served["chapters"][1]["url"] == "https://example.org/middle"
 
@@ -634,6 +636,7 @@ def test_delete_removes_rows_and_objects_and_guid_is_never_reused(
     guid = episode_row(app, episode_id).guid
     keys_before = stored_keys(app)
     assert len(keys_before) == 4  # show artwork, audio, episode artwork, transcript
+    assert len(feed_items(studio, show)) == 1  # cached with the episode in it
     confirm = studio.get(edit_url(show, episode_id, "delete"))
     assert confirm.status_code == 200 and b"Avsnitt ett" in confirm.data
     token = csrf_token(studio, edit_url(show, episode_id, "delete"))
@@ -723,3 +726,15 @@ def test_two_simultaneous_saves_one_wins_one_conflicts(app, show, episode_id):
     winner = next(title for title, outcome in outcomes.items() if outcome == "saved")
     episode = episode_row(app, episode_id)
     assert (episode.title, episode.lock_version) == (winner, 2)
+
+
+def test_oversized_transcript_is_refused(app, show, episode_id):
+    """Checked in the service: the cap holds whatever the web layer lets through."""
+    counts, keys = row_counts(app), stored_keys(app)
+    content = VTT + b"\n" * (editing.MAX_TRANSCRIPT_BYTES + 1 - len(VTT))
+    with app.test_request_context(), pytest.raises(InvalidInput) as refused:
+        editing.add_transcript(
+            get_show(show), episode_id, "sv", io.BytesIO(content), lock_version=1, editor=True
+        )
+    assert refused.value.field == "transcript"
+    assert (row_counts(app), stored_keys(app)) == (counts, keys)
