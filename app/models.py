@@ -171,6 +171,10 @@ class Episode(db.Model):
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     # Bumped by every studio save: a save based on an older version is refused, not lost.
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The studio's Markdown source of notes_html; None for episodes made before the editor.
+    notes_markdown: Mapped[str | None] = mapped_column(Text)
+    # When the episode first went (or was scheduled to go) public: its slug is fixed after.
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     show: Mapped[Show] = relationship(back_populates="episodes")
     audio: Mapped[StoredFile] = relationship(foreign_keys=[audio_id])
@@ -382,3 +386,21 @@ class DirectoryLink(db.Model):
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
     directory: Mapped[str] = mapped_column(String(40))
     url: Mapped[str] = mapped_column(String(1000))
+
+
+# --- editor (issue 4: the episode editor) ---
+
+
+class DeletedGuid(db.Model):
+    """The GUID of a deleted episode: apps remember GUIDs, so none may ever come back.
+
+    Apps treat an item with a known GUID as the episode they already have, so a
+    reused GUID would hide a new episode or resurrect a deleted one. Imports
+    bring their own GUIDs, so new episodes are checked against this table.
+    """
+
+    __tablename__ = "deleted_guids"
+
+    guid: Mapped[str] = mapped_column(String(255), primary_key=True)
+    show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id", ondelete="SET NULL"))
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -76,3 +76,85 @@ def inspect_artwork(fileobj: BinaryIO) -> ArtworkInfo | None:
         return None
     finally:
         fileobj.seek(start)
+
+
+# --- Episode artwork: a full decode, because the file is served as is -----------------
+
+MIN_ARTWORK_PX = 1400
+MAX_ARTWORK_PX = 3000
+ARTWORK_FORMATS = {"JPEG": ImageType("image/jpeg", ".jpg"), "PNG": ImageType("image/png", ".png")}
+
+
+class ArtworkRefused(ValueError):
+    """The upload is not artwork apps accept. ``code`` is for programs, the message for people.
+
+    Codes: "not_image" (also SVG or HTML under an image's name), "corrupt",
+    "too_many_pixels" (a decompression bomb), "not_square", "size", "colour".
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def verify_artwork(fileobj: BinaryIO) -> tuple[ImageType, ArtworkInfo]:
+    """Check that ``fileobj`` is a whole JPEG or PNG of 1400-3000 px square RGB, by content.
+
+    Unlike :func:`inspect_artwork` this decodes every pixel, since a file whose
+    header is fine but whose data is broken would break in apps instead. The
+    header's size is checked first, so a decompression bomb is refused before
+    any pixel is decoded. Position is restored.
+
+    :raise ArtworkRefused: with the reason.
+    """
+    start = fileobj.tell()
+    try:
+        return _verify(fileobj)
+    finally:
+        fileobj.seek(start)
+
+
+def _verify(fileobj: BinaryIO) -> tuple[ImageType, ArtworkInfo]:
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(fileobj, formats=list(ARTWORK_FORMATS)) as image:
+                kind = ARTWORK_FORMATS[image.format or ""]
+                info = ArtworkInfo(image.width, image.height, image.mode, kind.mime_type)
+                _check_dimensions(info)
+                image.load()  # decodes all data: truncated or corrupt files fail here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ArtworkRefused("too_many_pixels", _TOO_MANY_PIXELS) from exc
+    except UnidentifiedImageError as exc:
+        raise ArtworkRefused(
+            "not_image", "The file is not a JPEG or PNG image (SVG and other types are refused)."
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ArtworkRefused):
+            raise
+        raise ArtworkRefused("corrupt", "The image is damaged or incomplete.") from exc
+    if info.mode != "RGB":  # Apple's rule; feeds.lint flags anything else
+        raise ArtworkRefused("colour", "The image must be in RGB colour (not CMYK or greyscale).")
+    return kind, info
+
+
+_TOO_MANY_PIXELS = "The image has far too many pixels; artwork is at most 3000 × 3000."
+
+
+def _check_dimensions(info: ArtworkInfo) -> None:
+    """Refuse on the header's numbers alone, before anything is decoded."""
+    if info.width * info.height > MAX_ARTWORK_PX * MAX_ARTWORK_PX * 4:
+        raise ArtworkRefused("too_many_pixels", _TOO_MANY_PIXELS)
+    if info.width != info.height:
+        raise ArtworkRefused(
+            "not_square", f"The image must be square; it is {info.width} × {info.height} px."
+        )
+    if not MIN_ARTWORK_PX <= info.width <= MAX_ARTWORK_PX:
+        raise ArtworkRefused(
+            "size",
+            f"The image must be 1400 to 3000 px wide and high; it is {info.width} px.",
+        )

@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
 from app.models import Episode, Show, utcnow
@@ -110,3 +110,36 @@ def get_published_episode(show: Show, slug: str) -> Episode:
     if episode is None or not episode.is_published():
         raise NotFound("There is no such episode.")
     return episode
+
+
+# --- editor: GUIDs of deleted episodes are never used again ---
+
+
+def check_guid_unused(guid: str) -> None:
+    """For callers that bring their own GUID (imports): refuse one an episode had before.
+
+    :raise InvalidInput: when a current or deleted episode has (had) this GUID.
+    """
+    from app.models import DeletedGuid
+
+    if db.session.get(DeletedGuid, guid) is not None or db.session.scalar(
+        select(Episode.id).where(Episode.guid == guid)
+    ):
+        raise InvalidInput("This GUID belonged to another episode and cannot be used again.")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_deleted_guids(session: Session, flush_context, instances) -> None:
+    """Whoever creates an episode, a deleted episode's GUID never comes back.
+
+    uuid4 GUIDs never collide, but imported ones are whatever the old host used.
+    """
+    from app.models import DeletedGuid
+
+    guids = [obj.guid for obj in session.new if isinstance(obj, Episode) and obj.guid]
+    if not guids:
+        return
+    with session.no_autoflush:
+        taken = session.scalar(select(DeletedGuid.guid).where(DeletedGuid.guid.in_(guids)))
+    if taken:
+        raise InvalidInput("This GUID belonged to a deleted episode and cannot be used again.")

@@ -46,3 +46,9 @@ class AuthenticationFailed(ServiceError):
 
 class StorageUnavailable(ServiceError):
     status = 503
+
+
+class Conflict(ServiceError):
+    """Someone else saved the same thing first (an older lock version): reload, then redo."""
+
+    status = 409

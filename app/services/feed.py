@@ -218,7 +218,7 @@ def _episodes_query(show: Show, now: datetime):
     """Published episodes and their audio rows, newest first, in one query."""
     return (
         select(Episode)
-        .options(joinedload(Episode.audio))
+        .options(joinedload(Episode.audio), joinedload(Episode.image))
         .where(Episode.show_id == show.id, Episode.published_at <= now)
         .order_by(Episode.published_at.desc(), Episode.id.desc())
     )
@@ -453,6 +453,7 @@ def feed_episode(episode: Episode, urls: FeedUrls, extras: EpisodeExtras) -> Fee
             for fmt in TRANSCRIPT_FORMATS
         ),
         license=episode.license,
+        image_url=urls.media(episode.image) if episode.image_id else None,
     )
 
 

@@ -9,4 +9,7 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from app.studio import routes  # noqa: E402, F401  (registers the routes)
+from app.studio import (  # noqa: E402  (registers the routes on bp)
+    episodes,  # noqa: F401  (the episode editor and list)
+    routes,  # noqa: F401
+)

@@ -41,14 +41,6 @@ def index():
     return render_template("studio/index.html", shows=members.visible_shows(current_user))
 
 
-@bp.get("/<show_slug>/")
-@login_required
-def show(show_slug: str):
-    """:raise 404: for an unknown show or one the user is no member of."""
-    found = studio_show(show_slug)
-    return render_template("studio/show.html", show=found, episodes=found.episodes)
-
-
 @bp.route("/<show_slug>/episodes/new", methods=["GET", "POST"])
 @login_required
 def new_episode(show_slug: str):

@@ -113,6 +113,7 @@ def full_episode():
             TranscriptLink("https://podd.example.se/t/1.sv.vtt", "text/vtt", "sv", "captions"),
             TranscriptLink("https://podd.example.se/t/1.en.srt", "application/x-subrip", "en"),
         ),
+        image_url="https://podd.example.se/media/kommunpodden/artwork/1.jpg",
     )
 
 

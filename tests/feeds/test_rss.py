@@ -87,6 +87,7 @@ def golden_episodes() -> list[FeedEpisode]:
             description="Kommunstyrelsens ordförande svarar på frågor.",
             duration_seconds=2701.6,
             explicit=True,
+            image_url="https://podd.example.se/media/kommunpodden/artwork/2.png?v=2",
         ),
     ]
 

@@ -1,0 +1,777 @@
+"""The episode editor's use cases: edit, publish, schedule, artwork, transcripts, chapters,
+replace the audio, delete.
+
+Each public function loads the episode by show *and* id (another show's id is a
+404), validates everything before it changes anything, and commits once. Stored
+objects that a change makes unreachable are deleted only after the commit, so a
+failed commit never leaves a row pointing at a missing object. Every change that
+alters an episode bumps ``Episode.lock_version`` in one compare-and-set UPDATE, so
+a save based on an older version is refused (409) instead of silently overwriting.
+Feed caches go stale by themselves (``app.services.feed_cache``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import gettext as _
+from markdown_it import MarkdownIt
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.extensions import db
+from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
+from app.services.files import store_file
+from app.slugs import is_valid_slug
+from app.storage import current_storage
+from feeds.notes import limit_bytes, plain_text, sanitize_notes
+from media.artwork import ArtworkRefused, verify_artwork
+from media.probe import UnsupportedAudio, probe_audio
+from media.storage import StorageError
+from media.transcripts import Cue, TranscriptError, parse_transcript
+
+log = logging.getLogger(__name__)
+
+EPISODE_TYPES = ("full", "trailer", "bonus")
+EXPLICIT_CHOICES = {"inherit": None, "yes": True, "no": False}
+ACTIONS = ("save", "publish", "schedule", "unpublish")
+DEFAULT_TIMEZONE = "Europe/Stockholm"
+MAX_CHAPTERS_JSON_BYTES = 1024 * 1024
+MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024  # hours of speech are a few hundred kilobytes
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+# The sanitizer keeps h3/h4 only; Markdown's # and ## become h3 rather than plain text.
+_BIG_HEADINGS = re.compile(r"<(/?)h[12]>")
+_SMALL_HEADINGS = re.compile(r"<(/?)h[56]>")
+_TAG_LIKE = re.compile(r"<[^<>]*>")
+
+
+class InvalidFields(InvalidInput):
+    """Several fields are wrong at once; ``errors`` maps each field's name to its message.
+
+    Names are the form's: ``title``, ``chapters-2-start``, ``persons-0-name`` ...
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors))
+        super().__init__(errors[first], first)
+        self.errors = errors
+
+
+@dataclass
+class ChapterInput:
+    start: str = ""
+    title: str = ""
+    url: str = ""
+    img: str = ""
+
+    def is_blank(self) -> bool:
+        return not any(v.strip() for v in (self.start, self.title, self.url, self.img))
+
+
+@dataclass
+class PersonInput:
+    name: str = ""
+    role: str = ""
+    group: str = ""
+    img: str = ""
+    href: str = ""
+
+    def is_blank(self) -> bool:
+        return not any(v.strip() for v in (self.name, self.role, self.group, self.img, self.href))
+
+
+@dataclass
+class EpisodeChanges:
+    """What the edit form sent, as text: the service parses and validates it."""
+
+    lock_version: int
+    title: str = ""
+    slug: str = ""
+    notes_markdown: str = ""
+    season_number: str = ""
+    episode_number: str = ""
+    episode_type: str = "full"
+    explicit: str = "inherit"
+    chapters: list[ChapterInput] = field(default_factory=list)
+    persons: list[PersonInput] = field(default_factory=list)
+    action: str = "save"
+    publish_date: str = ""  # YYYY-MM-DD in the show's time zone
+    publish_time: str = ""  # HH:MM in the show's time zone
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def get_episode(show: Show, episode_id: int) -> Episode:
+    """:raise NotFound: unless the episode belongs to ``show``."""
+    episode = db.session.scalar(
+        select(Episode).where(Episode.id == episode_id, Episode.show_id == show.id)
+    )
+    if episode is None:
+        raise NotFound(_("There is no such episode."))
+    return episode
+
+
+def status(episode: Episode, now: datetime | None = None) -> str:
+    """``draft``, ``scheduled`` or ``published``."""
+    if episode.published_at is None:
+        return "draft"
+    return "published" if episode.published_at <= (now or utcnow()) else "scheduled"
+
+
+def slug_is_fixed(episode: Episode) -> bool:
+    """Once an episode is (or is scheduled to be, or ever was) public, its URL never changes."""
+    return episode.published_at is not None or episode.first_published_at is not None
+
+
+def show_zone(show: Show) -> ZoneInfo:
+    try:
+        return ZoneInfo(show.timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def person_rows(episode: Episode) -> list[Person]:
+    return list(
+        db.session.scalars(
+            select(Person).where(Person.episode_id == episode.id).order_by(Person.position)
+        )
+    )
+
+
+def transcript_cues(episode: Episode, language: str | None = None) -> list[Cue]:
+    """The cues of the transcript in ``language`` (else the first one), for the preview."""
+    transcripts = episode.transcripts
+    chosen = next((t for t in transcripts if t.language == language), None) or (
+        transcripts[0] if transcripts else None
+    )
+    if chosen is None:
+        return []
+    try:
+        with current_storage().open(chosen.file.storage_key) as stream:
+            return parse_transcript(stream.read())
+    except (StorageError, TranscriptError):
+        log.exception("transcript %s could not be read", chosen.file.storage_key)
+        return []
+
+
+# --- the edit form ---------------------------------------------------------------------
+
+
+def save_episode(
+    show: Show,
+    episode_id: int,
+    changes: EpisodeChanges,
+    *,
+    editor: bool,
+    now: datetime | None = None,
+) -> Episode:
+    """Apply the edit form: fields, notes, chapters, persons, and the publishing action.
+
+    Authors (``editor`` False) may only save drafts; editors also publish, schedule
+    and unpublish.
+
+    :raise NotFound: for another show's episode.
+    :raise Forbidden: for an author touching a public episode or publishing.
+    :raise Conflict: when someone saved the episode since ``changes.lock_version``.
+    :raise InvalidFields: with a message per wrong field; nothing is saved.
+    """
+    now = now or utcnow()
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, changes.action)
+    _bump(episode, changes.lock_version)
+    errors: dict[str, str] = {}
+    values = _parse_fields(show, episode, changes, errors)
+    chapters = _parse_chapters(changes.chapters, episode.audio.duration, errors)
+    persons = _parse_persons(changes.persons, errors)
+    published_at = _parse_action(show, episode, changes, now, errors)
+    if errors:
+        db.session.rollback()
+        raise InvalidFields(errors)
+    for name, value in values.items():
+        setattr(episode, name, value)
+    _set_published(episode, published_at, now)
+    episode.chapters = chapters
+    _replace_persons(show, episode, persons)
+    _commit_or_slug_taken()
+    return episode
+
+
+def _check_role(episode: Episode, editor: bool, action: str) -> None:
+    if action not in ACTIONS:
+        raise InvalidInput(_("Choose what to do with the episode."))
+    if editor:
+        return
+    if episode.published_at is not None:
+        raise Forbidden(_("Authors may edit drafts only; ask an editor to change this episode."))
+    if action != "save":
+        raise Forbidden(_("Only editors may publish, schedule or unpublish episodes."))
+
+
+def _bump(episode: Episode, version: int) -> None:
+    """Compare and bump the lock version in one UPDATE, so two saves cannot both win.
+
+    On PostgreSQL the second of two concurrent UPDATEs waits for the first to commit,
+    then matches no row; on SQLite writers are serialised anyway.
+
+    :raise Conflict: when the row's version is no longer ``version``.
+    """
+    result = db.session.execute(
+        update(Episode)
+        .where(Episode.id == episode.id, Episode.lock_version == version)
+        .values(lock_version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(
+            _(
+                "Someone else saved this episode while you were editing it. Your changes "
+                "are below but not saved; compare them with the saved episode, then save "
+                "again to overwrite."
+            )
+        )
+    set_committed_value(episode, "lock_version", version + 1)
+
+
+def _parse_fields(
+    show: Show, episode: Episode, changes: EpisodeChanges, errors: dict[str, str]
+) -> dict[str, object]:
+    values: dict[str, object] = {}
+    title = changes.title.strip()
+    if not title:
+        errors["title"] = _("Give the episode a title.")
+    elif len(title) > 255:
+        errors["title"] = _("The title may be at most 255 characters.")
+    values["title"] = title
+    slug = changes.slug.strip()
+    if slug and slug != episode.slug:
+        if slug_is_fixed(episode):
+            errors["slug"] = _("The address of a published episode cannot change.")
+        elif not is_valid_slug(slug):
+            errors["slug"] = _(
+                "Use lower-case letters a–z, digits and single hyphens, at most 80 characters."
+            )
+        elif _slug_taken(show, episode, slug):
+            errors["slug"] = _("Another episode of this show already has this address.")
+        values["slug"] = slug
+    values["notes_markdown"] = changes.notes_markdown.strip() or None
+    values["notes_html"], values["description"] = render_notes(changes.notes_markdown)
+    values["season_number"] = _number(changes.season_number, "season_number", errors)
+    values["episode_number"] = _number(changes.episode_number, "episode_number", errors)
+    if changes.episode_type not in EPISODE_TYPES:
+        errors["episode_type"] = _("Choose full, trailer or bonus.")
+    values["episode_type"] = changes.episode_type
+    if changes.explicit not in EXPLICIT_CHOICES:
+        errors["explicit"] = _("Choose whether the episode is explicit.")
+    values["explicit"] = EXPLICIT_CHOICES.get(changes.explicit)
+    return values
+
+
+def _slug_taken(show: Show, episode: Episode, slug: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Episode.id).where(
+                Episode.show_id == show.id, Episode.slug == slug, Episode.id != episode.id
+            )
+        )
+        is not None
+    )
+
+
+def render_notes(markdown: str) -> tuple[str | None, str]:
+    """Markdown to sanitized HTML for content:encoded, and plain text within Apple's limit.
+
+    Raw HTML in the Markdown is shown as text, and the result goes through the
+    feed's sanitizer as well, so no script can reach a page or an app.
+    """
+    if not markdown.strip():
+        return None, ""
+    rendered = _MARKDOWN.render(markdown)
+    rendered = _SMALL_HEADINGS.sub(r"<\1h4>", _BIG_HEADINGS.sub(r"<\1h3>", rendered))
+    notes_html = sanitize_notes(rendered)
+    # Some apps read description as HTML: tag-like text typed into the notes goes too.
+    text = _TAG_LIKE.sub("", plain_text(notes_html))
+    return notes_html, limit_bytes(text)
+
+
+def _number(text: str, name: str, errors: dict[str, str]) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 99999:
+        errors[name] = _("Enter a whole number from 1 up, or leave it empty.")
+        return None
+    return int(text)
+
+
+def parse_clock(text: str) -> float | None:
+    """``"1:02:03"``, ``"2:03"``, ``"75"`` or ``"1:02:03.5"`` as seconds; None if unreadable.
+
+    >>> parse_clock("1:02:03"), parse_clock("2:03.5"), parse_clock("x")
+    (3723.0, 123.5, None)
+    """
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3 or not all(parts):
+        return None
+    try:
+        *whole, last = parts
+        if any(not p.isdigit() for p in whole) or not re.fullmatch(r"\d+(\.\d{1,3})?", last):
+            return None
+        if (whole and float(last) >= 60) or (len(whole) == 2 and int(whole[1]) >= 60):
+            return None
+        seconds = float(last)
+        for index, part in enumerate(reversed(whole), start=1):
+            seconds += int(part) * 60**index
+        return seconds
+    except ValueError:
+        return None
+
+
+def _parse_chapters(
+    rows: Iterable[ChapterInput], duration: float | None, errors: dict[str, str]
+) -> list[Chapter]:
+    """Chapters in the table's order: times inside the audio and ascending, titles required."""
+    chapters: list[Chapter] = []
+    previous = -1.0
+    for index, row in enumerate(rows):
+        if row.is_blank():
+            continue
+        prefix = f"chapters-{index}-"
+        start = parse_clock(row.start)
+        if start is None:
+            errors[prefix + "start"] = _("Write the start as hh:mm:ss, for example 0:01:30.")
+        elif duration and start >= duration:
+            errors[prefix + "start"] = _("The chapter starts after the audio ends.")
+        elif start <= previous:
+            errors[prefix + "start"] = _("Each chapter must start after the one before it.")
+        title = row.title.strip()
+        if not title:
+            errors[prefix + "title"] = _("Give the chapter a title.")
+        elif len(title) > 255:
+            errors[prefix + "title"] = _("The title may be at most 255 characters.")
+        url = _web_address(row.url, prefix + "url", errors)
+        img = _web_address(row.img, prefix + "img", errors)
+        if start is not None:
+            previous = max(previous, start)
+        chapters.append(Chapter(start_seconds=start or 0.0, title=title, url=url, img=img))
+    return chapters
+
+
+def _parse_persons(rows: Iterable[PersonInput], errors: dict[str, str]) -> list[dict]:
+    persons = []
+    for index, row in enumerate(rows):
+        if row.is_blank():
+            continue
+        prefix = f"persons-{index}-"
+        name = row.name.strip()
+        if not name:
+            errors[prefix + "name"] = _("Give the person's name.")
+        elif len(name) > 128:
+            errors[prefix + "name"] = _("The name may be at most 128 characters.")
+        for key in ("role", "group"):
+            if len(getattr(row, key).strip()) > 100:
+                errors[prefix + key] = _("At most 100 characters.")
+        persons.append(
+            {
+                "name": name,
+                "role": row.role.strip() or None,
+                "group": row.group.strip() or None,
+                "img": _web_address(row.img, prefix + "img", errors),
+                "href": _web_address(row.href, prefix + "href", errors),
+            }
+        )
+    return persons
+
+
+def _web_address(text: str, name: str, errors: dict[str, str]) -> str | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not re.match(r"^https?://[^\s/]+", text) or len(text) > 1000 or not text.isascii():
+        errors[name] = _("Enter a web address starting with https://")
+    return text
+
+
+def _parse_action(
+    show: Show, episode: Episode, changes: EpisodeChanges, now: datetime, errors: dict[str, str]
+) -> datetime | None:
+    """The publish time the action asks for; ``save`` keeps the current one."""
+    if changes.action == "publish":
+        is_live = episode.published_at is not None and episode.published_at <= now
+        return episode.published_at if is_live else now
+    if changes.action == "unpublish":
+        return None
+    if changes.action == "schedule":
+        return _schedule_time(show, changes, now, errors)
+    return episode.published_at
+
+
+def _schedule_time(
+    show: Show, changes: EpisodeChanges, now: datetime, errors: dict[str, str]
+) -> datetime | None:
+    """The date and time, read in the show's time zone, as UTC; refused in the past."""
+    try:
+        day = date.fromisoformat(changes.publish_date.strip())
+        clock = time.fromisoformat(changes.publish_time.strip() or "00:00")
+    except ValueError:
+        errors["publish_date"] = _("Enter the date as YYYY-MM-DD and the time as HH:MM.")
+        return None
+    when = datetime.combine(day, clock.replace(tzinfo=None), tzinfo=show_zone(show))
+    if when <= now:
+        errors["publish_date"] = _(
+            "This time has already passed. Choose a time in the future, or publish now."
+        )
+        return None
+    return when
+
+
+def _set_published(episode: Episode, published_at: datetime | None, now: datetime) -> None:
+    """Remember that the episode was public, so its slug stays fixed after an unpublish."""
+    was = episode.published_at
+    if published_at is None and was is not None and was <= now:
+        episode.first_published_at = episode.first_published_at or was
+    if published_at is not None and published_at <= now:
+        episode.first_published_at = episode.first_published_at or published_at
+    episode.published_at = published_at
+
+
+def _replace_persons(show: Show, episode: Episode, persons: list[dict]) -> None:
+    """ORM deletes and inserts, so the feed cache listener sees them."""
+    for row in person_rows(episode):
+        db.session.delete(row)
+    for position, person in enumerate(persons):
+        db.session.add(Person(show_id=show.id, episode_id=episode.id, position=position, **person))
+
+
+def _commit_or_slug_taken() -> None:
+    """Two editors may claim the same slug at once; the unique constraint decides."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise InvalidFields(
+            {"slug": _("Another episode of this show already has this address.")}
+        ) from exc
+
+
+# --- artwork -------------------------------------------------------------------------
+
+ARTWORK_MESSAGES = {
+    "not_image": lambda: _(
+        "The file is not a JPEG or PNG image (SVG and other types are refused)."
+    ),
+    "corrupt": lambda: _("The image is damaged or incomplete."),
+    "too_many_pixels": lambda: _(
+        "The image has far too many pixels; artwork is at most 3000 × 3000."
+    ),
+    "not_square": lambda: _("The image must be square."),
+    "size": lambda: _("The image must be 1400 to 3000 pixels wide and high."),
+    "colour": lambda: _("The image must be in RGB colour (not CMYK or greyscale)."),
+}
+
+
+def set_artwork(
+    show: Show,
+    episode_id: int,
+    image: BinaryIO,
+    *,
+    lock_version: int,
+    editor: bool,
+    filename: str | None = None,
+) -> Episode:
+    """Store checked episode artwork; the old image is deleted after the commit.
+
+    :raise InvalidInput: (field ``artwork``) for anything but a whole square JPEG or PNG
+        of 1400-3000 px; nothing is stored.
+    """
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    try:
+        kind, _info = verify_artwork(image)
+    except ArtworkRefused as exc:
+        raise InvalidInput(ARTWORK_MESSAGES[exc.code](), "artwork") from exc
+    _bump(episode, lock_version)
+    old = episode.image
+    key = f"{show.slug}/artwork/{uuid.uuid4().hex}{kind.extension}"
+    with store_file(key, image, kind.mime_type, original_filename=filename) as stored:
+        episode.image = stored
+        if old is not None:
+            db.session.flush()
+            db.session.delete(old)
+        db.session.commit()
+    _delete_objects([old.storage_key] if old else [])
+    return episode
+
+
+def remove_artwork(show: Show, episode_id: int, *, lock_version: int, editor: bool) -> None:
+    """The episode uses the show's artwork again."""
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    _bump(episode, lock_version)
+    old = episode.image
+    if old is not None:
+        episode.image = None
+        db.session.flush()
+        db.session.delete(old)
+    db.session.commit()
+    _delete_objects([old.storage_key] if old else [])
+
+
+# --- transcripts ---------------------------------------------------------------------
+
+TRANSCRIPT_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
+
+
+def add_transcript(
+    show: Show,
+    episode_id: int,
+    language: str,
+    source: BinaryIO,
+    *,
+    lock_version: int,
+    editor: bool,
+    filename: str = "",
+) -> Transcript:
+    """Store a WebVTT or SRT transcript for one language, replacing that language's old one.
+
+    The feed and the public routes derive VTT, SRT, JSON and HTML from it.
+
+    :raise InvalidInput: for a bad language code or a file that is not VTT or SRT;
+        nothing is stored.
+    """
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    language = language.strip()
+    if not _LANGUAGE.match(language) or len(language) > 35:
+        raise InvalidInput(_("Give the transcript's language code, for example “sv”."), "language")
+    data = source.read(MAX_TRANSCRIPT_BYTES + 1)
+    if len(data) > MAX_TRANSCRIPT_BYTES:
+        raise InvalidInput(_("A transcript may be at most 10 MB."), "transcript")
+    kind = transcript_kind(data)
+    _bump(episode, lock_version)
+    old = next((t for t in episode.transcripts if t.language == language), None)
+    old_file = old.file if old else None
+    key = f"{show.slug}/transcripts/{uuid.uuid4().hex}.{kind}"
+    with store_file(
+        key, io.BytesIO(data), TRANSCRIPT_TYPES[kind], original_filename=filename or None
+    ) as stored:
+        if old is not None:
+            episode.transcripts.remove(old)
+            db.session.flush()
+            db.session.delete(old_file)
+        transcript = Transcript(language=language, file=stored)
+        episode.transcripts.append(transcript)
+        db.session.commit()
+    _delete_objects([old_file.storage_key] if old_file else [])
+    return transcript
+
+
+def transcript_kind(data: bytes) -> str:
+    """``vtt`` or ``srt`` by content: a WEBVTT header, or SRT's numbered timed blocks.
+
+    :raise InvalidInput: (field ``transcript``) for anything else.
+    """
+    refused = _("The file is not a WebVTT or SRT transcript. Upload a .vtt or .srt file.")
+    try:
+        cues = parse_transcript(data)
+        text = data.decode("utf-8-sig").lstrip()
+    except (TranscriptError, UnicodeDecodeError) as exc:
+        raise InvalidInput(refused, "transcript") from exc
+    if not cues:
+        raise InvalidInput(refused, "transcript")
+    if text.startswith("WEBVTT"):
+        return "vtt"
+    if re.match(r"^\d+\s*\n\s*\d{1,2}:\d{2}:\d{2},\d{3}\s*-->", text.replace("\r\n", "\n")):
+        return "srt"
+    raise InvalidInput(refused, "transcript")
+
+
+def remove_transcript(
+    show: Show, episode_id: int, language: str, *, lock_version: int, editor: bool
+) -> None:
+    """:raise NotFound: when the episode has no transcript in ``language``."""
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    old = next((t for t in episode.transcripts if t.language == language), None)
+    if old is None:
+        raise NotFound(_("There is no transcript in this language."))
+    _bump(episode, lock_version)
+    old_file = old.file
+    episode.transcripts.remove(old)
+    db.session.flush()
+    db.session.delete(old_file)
+    db.session.commit()
+    _delete_objects([old_file.storage_key])
+
+
+# --- chapter imports -----------------------------------------------------------------
+
+
+def chapters_from_json(data: bytes) -> list[ChapterInput]:
+    """Rows from a JSON chapters 1.2 file, for the table to show and save.
+
+    :raise InvalidInput: (field ``chapters_file``) for anything that is not such a file.
+    """
+    refused = _("The file is not a JSON chapters file (version 1.2).")
+    if len(data) > MAX_CHAPTERS_JSON_BYTES:
+        raise InvalidInput(refused, "chapters_file")
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+        items = document["chapters"]
+        rows = [
+            ChapterInput(
+                start=clock_text(float(item["startTime"])),
+                title=str(item.get("title") or ""),
+                url=str(item.get("url") or ""),
+                img=str(item.get("img") or ""),
+            )
+            for item in items
+            if item.get("toc", True) is not False
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(refused, "chapters_file") from exc
+    if not rows:
+        raise InvalidInput(_("The chapters file holds no chapters."), "chapters_file")
+    return rows
+
+
+def chapters_from_audio(show: Show, episode_id: int) -> list[ChapterInput]:
+    """Rows from the stored audio's chapter tags (ID3 CHAP, MP4 chapters), read in place.
+
+    :raise InvalidInput: when the audio has no chapters.
+    """
+    episode = get_episode(show, episode_id)
+    try:
+        with current_storage().open(episode.audio.storage_key) as stream:
+            info = probe_audio(stream)
+    except (StorageError, UnsupportedAudio) as exc:
+        raise UnsupportedMedia(_("The audio file could not be read."), "audio") from exc
+    if not info.chapters:
+        raise InvalidInput(_("The audio file has no chapter marks."), "chapters_file")
+    return [
+        ChapterInput(
+            start=clock_text(chapter.start),
+            title=chapter.title or _("Chapter %(number)s", number=number),
+            url=chapter.url or "",
+        )
+        for number, chapter in enumerate(info.chapters, start=1)
+    ]
+
+
+def import_chapters(
+    show: Show, episode_id: int, rows: list[ChapterInput], *, lock_version: int, editor: bool
+) -> Episode:
+    """Replace the episode's chapters with imported rows, validated like the table's.
+
+    :raise InvalidFields: naming the first row that is wrong; nothing is saved.
+    """
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    _bump(episode, lock_version)
+    errors: dict[str, str] = {}
+    chapters = _parse_chapters(rows, episode.audio.duration, errors)
+    if errors:
+        db.session.rollback()
+        first = next(iter(errors.values()))
+        raise InvalidInput(
+            _("The chapters were not imported: %(reason)s", reason=first), "chapters_file"
+        )
+    episode.chapters = chapters
+    db.session.commit()
+    return episode
+
+
+def clock_text(seconds: float) -> str:
+    """Seconds as the table's hh:mm:ss, with milliseconds only when there are some.
+
+    >>> clock_text(3723.0), clock_text(1.5)
+    ('01:02:03', '00:00:01.5')
+    """
+    millis = round(seconds * 1000)
+    whole, rest = divmod(millis, 1000)
+    hours, remainder = divmod(whole, 3600)
+    minutes, secs = divmod(remainder, 60)
+    text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return text + (f".{rest:03d}".rstrip("0") if rest else "")
+
+
+# --- replacing the audio, deleting -------------------------------------------------------
+
+
+def replace_audio(
+    show: Show,
+    episode_id: int,
+    audio: BinaryIO,
+    *,
+    lock_version: int,
+    filename: str | None = None,
+) -> Episode:
+    """New audio under a new key: the enclosure URL changes, so apps download it again;
+    the GUID stays, so they know it is the same episode. The old object goes after the commit.
+
+    :raise UnsupportedMedia: when the file is not audio we can publish; nothing is stored.
+    """
+    episode = get_episode(show, episode_id)
+    try:
+        info = probe_audio(audio)
+    except UnsupportedAudio as exc:
+        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+    _bump(episode, lock_version)
+    old = episode.audio
+    key = f"{show.slug}/{uuid.uuid4().hex}{info.extension}"
+    with store_file(
+        key, audio, info.mime_type, duration=info.duration, original_filename=filename
+    ) as stored:
+        episode.audio = stored
+        db.session.flush()
+        db.session.delete(old)
+        db.session.commit()
+    _delete_objects([old.storage_key])
+    return episode
+
+
+def delete_episode(show: Show, episode_id: int) -> str:
+    """Delete the episode, its rows and its stored objects; its GUID is kept as a tombstone.
+
+    Returns the deleted episode's title.
+    """
+    episode = get_episode(show, episode_id)
+    title = episode.title
+    files: list[StoredFile] = [episode.audio]
+    files += [episode.image] if episode.image else []
+    files += [t.file for t in episode.transcripts]
+    files += [a.file for a in episode.alternate_enclosures]
+    keys = [f.storage_key for f in files]
+    for person in person_rows(episode):
+        db.session.delete(person)
+    db.session.add(DeletedGuid(guid=episode.guid, show_id=show.id))
+    db.session.delete(episode)
+    db.session.flush()
+    for stored in files:
+        db.session.delete(stored)
+    db.session.commit()
+    _delete_objects(keys)
+    return title
+
+
+def _delete_objects(keys: list[str]) -> None:
+    """After the commit: a failure leaves an unreachable object, logged, never a broken row."""
+    storage = current_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except StorageError:
+            log.exception("could not delete %s; it is no longer referenced", key)
