@@ -46,3 +46,15 @@ class AuthenticationFailed(ServiceError):
 
 class StorageUnavailable(ServiceError):
     status = 503
+
+
+class Conflict(ServiceError):
+    """The request does not fit the current state, e.g. an upload with parts missing."""
+
+    status = 409
+
+
+class TooLarge(ServiceError):
+    """A file over the configured limit (413)."""
+
+    status = 413

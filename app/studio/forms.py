@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField
 
 
 class LoginForm(FlaskForm):
@@ -12,10 +11,3 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         "Password", render_kw={"autocomplete": "current-password", "required": True}
     )
-
-
-class EpisodeUploadForm(FlaskForm):
-    audio = FileField("Audio file", render_kw={"accept": "audio/*", "required": True})
-    title = StringField("Title", render_kw={"required": True, "maxlength": 255})
-    description = TextAreaField("Description", render_kw={"rows": 6})
-    publish = BooleanField("Publish now", default=True)
