@@ -137,7 +137,7 @@ def _store_cover(show: Show, cover: CoverArt):
 def _clean_title(title: str | None) -> str:
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("Give the episode a title.", "title")
+        raise InvalidInput(gettext("Give the episode a title."), "title")
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInput(f"The title may be at most {MAX_TITLE_LENGTH} characters.", "title")
     return title

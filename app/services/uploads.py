@@ -257,14 +257,14 @@ def receive_chunk(upload: PendingUpload, start: int, end: int, total: int, strea
     """
     if is_direct(upload) or upload.state != RECEIVING:
         raise InvalidInput(gettext("This upload takes no more parts."))
+    if not 0 <= start <= end < total or end - start + 1 > part_size(upload):
+        raise InvalidInput(gettext("That piece of the file does not fit."))
     if total != upload.size:
         _refuse(upload)
         raise InvalidInput(
             gettext("The file changed while it was being uploaded. Please choose it again."),
             "audio",
         )
-    if not 0 <= start <= end < total or end - start + 1 > part_size(upload):
-        raise InvalidInput(gettext("That piece of the file does not fit."))
     partials = _partials(current_storage())
     try:
         return partials.write(upload.token, start, stream, end - start + 1)
