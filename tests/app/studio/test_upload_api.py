@@ -39,8 +39,8 @@ def small_parts(app):
 
 @pytest.fixture(scope="module")
 def big_wav(tmp_path_factory) -> Path:
-    """About 10.6 MB of real audio: three S3 parts of 5 MiB, many chunks."""
-    return synthesize(tmp_path_factory.mktemp("big") / "master.wav", "wav", 60.0)
+    """About 17.6 MB of real audio (mono): four S3 parts of 5 MiB, many chunks."""
+    return synthesize(tmp_path_factory.mktemp("big") / "master.wav", "wav", 200.0)
 
 
 class Uploader:
