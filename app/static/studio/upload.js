@@ -240,8 +240,11 @@
     upload.loading = {};
     track(upload);
     var queue = missing.slice();
+    var failure = null;
+    // On a failure the other workers finish the part they are sending and take no new
+    // one; the retry then asks the store what it has, so no part is sent twice.
     function worker() {
-      if (!queue.length || upload.stopped) { return Promise.resolve(); }
+      if (!queue.length || upload.stopped || failure) { return Promise.resolve(); }
       var batch = queue.splice(0, 1);
       return api("POST", info.url + "/parts", {parts: batch}).then(function (signed) {
         var part = batch[0];
@@ -258,11 +261,13 @@
           delete upload.loading[part];
           throw error;
         });
-      }).then(worker);
+      }).then(worker, function (error) { failure = failure || error; });
     }
     var workers = [];
     for (var i = 0; i < PARALLEL_PARTS; i += 1) { workers.push(worker()); }
-    return Promise.all(workers);
+    return Promise.all(workers).then(function () {
+      if (failure) { throw failure; }
+    });
   }
 
   function sendChunks(upload) {
