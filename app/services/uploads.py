@@ -332,8 +332,22 @@ def _finish_direct(storage: S3Storage, upload: PendingUpload) -> AudioInfo:
     except BaseException:
         db.session.rollback()
         raise
+    _name_by_format(storage, upload, info)
     upload.sha256 = storage.sha256(upload.storage_key)
     return info
+
+
+def _name_by_format(storage: S3Storage, upload: PendingUpload, info: AudioInfo) -> None:
+    """Give the object the extension of what it is; podcast apps look at enclosure URLs.
+
+    Rare (the file's name lied about its format), so a server-side copy is cheap enough.
+    """
+    stem, extension = os.path.splitext(upload.storage_key)
+    if extension == info.extension:
+        return
+    new_key = f"{stem}{info.extension}"
+    storage.rename(upload.storage_key, new_key, info.mime_type)
+    upload.storage_key = new_key
 
 
 def _finish_on_disk(storage: LocalStorage, upload: PendingUpload) -> AudioInfo:
@@ -422,6 +436,7 @@ def clean_abandoned(older_than: timedelta, now: datetime | None = None) -> int:
     """
     cutoff = (now or utcnow()) - older_than
     old = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < cutoff)))
+    removed = 0
     for upload in old:
         try:
             _discard(upload)
@@ -430,7 +445,8 @@ def clean_abandoned(older_than: timedelta, now: datetime | None = None) -> int:
             continue
         db.session.delete(upload)
         db.session.commit()
-    return len(old) + _abort_unrecorded(cutoff)
+        removed += 1
+    return removed + _abort_unrecorded(cutoff)
 
 
 def _abort_unrecorded(cutoff: datetime) -> int:

@@ -248,6 +248,19 @@ class S3Storage(Storage):
             self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
         return True
 
+    def rename(self, key: str, new_key: str, content_type: str) -> None:
+        """Copy inside the store (multipart for large objects), then delete the old key."""
+        source = {"Bucket": self.bucket, "Key": self.object_key(key)}
+        with _errors(key, "renaming"):
+            self.client.copy(
+                source,
+                self.bucket,
+                self.object_key(new_key),
+                ExtraArgs={"ContentType": content_type, "MetadataDirective": "REPLACE"},
+                Config=_transfer_config(),
+            )
+        self.delete(key)
+
     def open(self, key: str) -> BinaryIO:
         """A seekable reader that fetches only the byte ranges actually read.
 

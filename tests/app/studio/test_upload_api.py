@@ -389,3 +389,17 @@ def test_json_body_is_not_needed_for_errors(uploader):
     )
     assert response.status_code == 422
     assert response.get_json()["message"] == "Choose an audio file to upload."
+
+
+@pytest.mark.parametrize("name", ["avsnitt.mp3", "avsnitt"])
+def test_stored_name_follows_the_format_not_the_file_name(app, uploader, audio_dir, name):
+    path = audio_dir / "tone.m4a"
+    started = uploader.start(path, name=name).get_json()
+    uploader.send(started, path.read_bytes())
+    done = uploader.complete(started)
+    assert done.status_code == 200, done.get_json()
+    with app.app_context():
+        upload = db.session.scalar(select(PendingUpload))
+        assert upload.storage_key.endswith(".m4a")
+        assert upload.probe["mime_type"] == "audio/x-m4a"
+    assert [key for key in stored_keys(app) if "artwork" not in key] == [upload.storage_key]
