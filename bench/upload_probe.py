@@ -1,7 +1,8 @@
 """How many bytes probing an uploaded file in S3 reads: one-hour MP3 and M4A.
 
-``python -m bench.upload_probe [--minutes 60]`` makes the files with PyAV
-(media/synth.py), starts SeaweedFS (tests/support/seaweed.py) in a temporary
+``python -m bench.upload_probe [--minutes 60] [--stretch]`` makes the files with
+PyAV (media/synth.py; ``--stretch`` encodes one minute and muxes it again and
+again, tests/support/audio.py, which takes seconds instead of minutes), starts SeaweedFS (tests/support/seaweed.py) in a temporary
 folder, stores each file and runs probe_audio on ``S3Storage.open()``: the
 range-reading file object. It prints the bytes and requests the probe cost,
 against the file's size. Nothing is downloaded whole.
@@ -20,7 +21,7 @@ from pathlib import Path
 from media.probe import probe_audio
 from media.storage import S3Storage
 from media.synth import synthesize
-from tests.support import seaweed
+from tests.support import audio, seaweed
 
 BUCKET = "bench-probe"
 
@@ -47,6 +48,7 @@ def measure(storage: S3Storage, key: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--stretch", action="store_true", help="mux one encoded minute N times")
     args = parser.parse_args()
     binary = seaweed.find_weed()
     if binary is None:
@@ -57,7 +59,10 @@ def main() -> int:
         files = []
         for fmt in ("mp3", "m4a"):
             started = time.perf_counter()
-            files.append(synthesize(work / f"hour.{fmt}", fmt, args.minutes * 60, 330.0))
+            if args.stretch:
+                files.append(audio.stretched(work, fmt, args.minutes * 60))
+            else:
+                files.append(synthesize(work / f"hour.{fmt}", fmt, args.minutes * 60, 330.0))
             seconds = time.perf_counter() - started
             print(f"made {files[-1].name} in {seconds:.0f} s", file=sys.stderr)
         server = seaweed.start_seaweedfs(binary, work / "seaweedfs")
