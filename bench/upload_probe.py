@@ -1,11 +1,12 @@
 """How many bytes probing an uploaded file in S3 reads: one-hour MP3 and M4A.
 
-``python -m bench.upload_probe [--minutes 60] [--stretch]`` makes the files with
-PyAV (media/synth.py; ``--stretch`` encodes one minute and muxes it again and
-again, tests/support/audio.py, which takes seconds instead of minutes), starts SeaweedFS (tests/support/seaweed.py) in a temporary
-folder, stores each file and runs probe_audio on ``S3Storage.open()``: the
-range-reading file object. It prints the bytes and requests the probe cost,
-against the file's size. Nothing is downloaded whole.
+``python -m bench.upload_probe [--minutes 60] [--stretch]`` makes the files
+with PyAV (media/synth.py; ``--stretch`` encodes one minute and muxes it again
+and again, tests/support/audio.py, in seconds instead of minutes), starts
+SeaweedFS (tests/support/seaweed.py) in a temporary folder, stores each file
+and runs probe_audio on ``S3Storage.open()``: the range-reading file object.
+It prints the bytes and requests the probe cost, against the file's size.
+Nothing is downloaded whole.
 """
 
 from __future__ import annotations
