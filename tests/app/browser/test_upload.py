@@ -135,6 +135,43 @@ def test_interrupted_upload_resumes(app, page, studio_site, show, producer, mast
         assert db.session.scalar(select(Episode)).audio.sha256 == expected
 
 
+def test_upload_resumes_after_a_reload(app, page, studio_site, show, producer, master, backend):
+    """The page remembers the upload by the file; choosing it again sends only what is missing."""
+    log_in(page, studio_site, producer)
+    open_form(page, studio_site, show)
+    puts = []
+
+    def stop_after_two(route):
+        if route.request.method == "PUT":
+            puts.append(route.request.url)
+            if len(puts) > 2:
+                route.abort("internetdisconnected")
+                return
+        route.continue_()
+
+    page.context.route("**/*", stop_after_two)
+    page.set_input_files("input[type=file]", str(master))
+    wait_for(page, "document.querySelector('[data-resume]').hidden === false", timeout=30)
+    page.context.unroute("**/*")
+    with app.app_context():
+        upload = db.session.scalar(select(PendingUpload))
+        token, size = upload.token, upload.size
+    part = 5 * 1024 * 1024 if backend == "production" else 256 * 1024
+    parts = -(-size // part)
+
+    open_form(page, studio_site, show)  # a reload: the script starts afresh
+    resent = []
+    page.on("request", lambda request: request.method == "PUT" and resent.append(request.url))
+    page.set_input_files("input[type=file]", str(master))
+    wait_for(page, SUMMARY, timeout=60)
+    assert "100 %" in page.text_content("#upload-status")
+    assert parts - 2 <= len(resent) <= parts - 1  # a part in flight at the cut may go again
+    with app.app_context():
+        [upload] = db.session.scalars(select(PendingUpload)).all()
+        assert upload.token == token
+        assert upload.sha256 == hashlib.sha256(master.read_bytes()).hexdigest()
+
+
 def test_refused_file_is_explained_in_swedish(app, page, studio_site, show, producer, tmp_path):
     log_in(page, studio_site, producer)
     open_form(page, studio_site, show)
