@@ -23,9 +23,10 @@ from app.storage import current_storage
 from media.synth import synthesize
 from tests.app.browser.conftest import wait_for
 from tests.app.conftest import PASSWORD
+from tests.conftest import missing_service
 from tests.support import audio
 from tests.support import browser as support
-from tests.support.browser import axe_violations
+from tests.support.browser import axe_violations, vnu_errors
 
 PROGRESS = "document.querySelector('#upload-progress').value"
 SUMMARY = "document.querySelector('[data-summary] .upload-summary')"
@@ -202,3 +203,24 @@ def test_upload_page_has_no_axe_violations(page, studio_site, show, producer, au
     page.set_input_files("input[type=file]", str(audio_dir / "tagged.mp3"))
     wait_for(page, SUMMARY)
     assert axe_violations(page) == []
+
+
+def test_upload_page_is_valid_html(app, studio, show, audio_dir, tmp_path):
+    """The empty form, and the form kept after a failed save with its upload shown."""
+    from tests.app.studio.test_upload_api import Uploader
+
+    uploader = Uploader(studio, show)
+    answer = uploader.upload(audio_dir / "tagged.mp3").get_json()
+    pages = [
+        studio.get(f"/studio/{show}/episodes/new").data,
+        uploader.save(answer["id"], title="").data,
+    ]
+    files = []
+    for number, body in enumerate(pages):
+        files.append(tmp_path / f"upload-{number}.html")
+        files[-1].write_bytes(body)
+    try:
+        errors = vnu_errors(files)
+    except FileNotFoundError as exc:
+        missing_service(str(exc))
+    assert errors == []

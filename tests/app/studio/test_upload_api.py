@@ -403,3 +403,27 @@ def test_stored_name_follows_the_format_not_the_file_name(app, uploader, audio_d
         assert upload.storage_key.endswith(".m4a")
         assert upload.probe["mime_type"] == "audio/x-m4a"
     assert [key for key in stored_keys(app) if "artwork" not in key] == [upload.storage_key]
+
+
+def test_part_urls_only_for_parts_of_the_file(app, uploader, audio_dir, backend):
+    info = uploader.start(audio_dir / "tone.mp3").get_json()
+    for parts in ([0], [info["part_count"] + 1], [], "1"):
+        response = uploader.client.post(
+            info["url"] + "/parts", json={"parts": parts}, headers=uploader.headers
+        )
+        assert response.status_code == 422, parts
+    signed = uploader.client.post(
+        info["url"] + "/parts", json={"parts": [1]}, headers=uploader.headers
+    )
+    assert signed.status_code == (200 if backend == "production" else 422)
+
+
+def test_upload_api_needs_the_csrf_token(app, uploader, audio_dir, backend):
+    path = audio_dir / "tone.mp3"
+    response = uploader.client.post(
+        f"/studio/{uploader.show}/uploads",
+        json={"filename": path.name, "size": path.stat().st_size},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert row_counts(app)["pending_uploads"] == 0
