@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -85,12 +85,12 @@ def too_large_message(limit: int) -> str:
 
 
 def human_size(size: float) -> str:
-    """``4294967296`` -> ``"4 GiB"``, the way the limit is written in the form's help."""
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024:
-            return f"{size:.3g} {unit}"
+    """``4294967296`` -> ``"4 GiB"``, ``51098`` -> ``"49.9 KiB"`` (``49,9`` in Swedish)."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            break
         size /= 1024
-    return f"{size:.3g} GiB"
+    return f"{format_decimal(round(size, 0 if unit == 'bytes' else 1))} {unit}"
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,12 @@ def upload_cover(show_slug: str, token: str):
     return cover.data, 200, {"Content-Type": cover.mime_type, "Cache-Control": "private"}
 
 
+@bp.app_template_filter("binary_size")
+def binary_size(size: float) -> str:
+    """Sizes on the page as in the messages: ``4 GiB``, ``49,9 KiB`` in Swedish."""
+    return uploads.human_size(size)
+
+
 def _describe(show: Show, upload: PendingUpload) -> dict:
     """The upload as its script needs it: where to send what, and what arrived."""
     progress = uploads.progress(upload)

@@ -78,6 +78,7 @@ def test_upload_prefills_publishes_and_reaches_the_feed(
     assert page.input_value("textarea[name=description]") == audio.TAGS["comment"]
     assert page.text_content("[data-duration]").strip() == "0:03"
     assert page.locator("[data-chapters] li").count() == 3
+    assert not page.is_visible("[data-resume]") and not page.is_visible("[data-cancel]")
     assert page.evaluate("document.querySelector('.upload-summary img.cover').naturalWidth") > 0
 
     page.click("button[name=publish][value=y]")
@@ -110,6 +111,7 @@ def test_interrupted_upload_resumes(app, page, studio_site, show, producer, mast
     page.context.route("**/*", cut_one)
     page.set_input_files("input[type=file]", str(master))
     wait_for(page, "document.querySelector('[data-resume]').hidden === false", timeout=30)
+    assert page.is_visible("[data-resume]")
     offline = page.text_content("#upload-status")
     assert "Anslutningen bröts" in offline
     page.context.set_offline(True)
