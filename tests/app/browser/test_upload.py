@@ -8,6 +8,7 @@ to the app in Content-Range chunks.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import time
@@ -90,6 +91,30 @@ def test_upload_prefills_publishes_and_reaches_the_feed(
         episode = db.session.scalar(select(Episode))
         assert episode.is_published() and len(episode.chapters) == 3
         assert episode.image is not None
+
+
+def test_a_dropped_file_uploads(app, page, studio_site, show, producer, audio_dir):
+    """Drag and drop: a real drop event carrying the file, as the browser would send it."""
+    log_in(page, studio_site, producer)
+    open_form(page, studio_site, show)
+    data = base64.b64encode((audio_dir / "tagged.mp3").read_bytes()).decode()
+    page.evaluate(
+        """data => {
+            const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "släppt.mp3", {type: "audio/mpeg"}));
+            const zone = document.querySelector("[data-dropzone]");
+            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true,
+                                                          cancelable: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true,
+                                                      cancelable: true}));
+        }""",
+        data,
+    )
+    wait_for(page, SUMMARY)
+    assert page.evaluate(PROGRESS) == 100
+    assert "släppt.mp3" in page.text_content("[data-filename]")
+    assert page.input_value("input[name=title]") == audio.TAGS["title"]
 
 
 def test_interrupted_upload_resumes(app, page, studio_site, show, producer, master, backend):
