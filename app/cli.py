@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -19,13 +20,14 @@ users_cli = AppGroup("users", help="Studio accounts.")
 shows_cli = AppGroup("shows", help="Podcasts.")
 episodes_cli = AppGroup("episodes", help="Episodes of a show.")
 feeds_cli = AppGroup("feeds", help="Feed health, refresh and announcements.")
+uploads_cli = AppGroup("uploads", help="Studio uploads in progress.")
 
 
 def init_commands(app: Flask) -> None:
     from app.analytics.cli import aggregate_command, analytics_command, user_agents_cli
     from app.demo import demo_command
 
-    commands = (users_cli, shows_cli, episodes_cli, feeds_cli, demo_command)
+    commands = (users_cli, shows_cli, episodes_cli, feeds_cli, uploads_cli, demo_command)
     for command in (*commands, analytics_command, aggregate_command, user_agents_cli):
         app.cli.add_command(command)
 
@@ -186,3 +188,30 @@ def set_feed_fields(show: str, license_: str | None, no_paging: bool, **fields) 
     with service_errors():
         update_show_feed(show, **changes)
     click.echo(f"Updated {show}: {', '.join(sorted(changes)) or 'nothing'}")
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_age(value: str) -> timedelta:
+    """``90s``, ``30m``, ``24h`` or ``7d``: how old an upload must be to count as abandoned."""
+    number, unit = value[:-1], value[-1:].lower()
+    if unit not in DURATION_UNITS or not number.isdigit():
+        raise click.BadParameter(f"{value!r}: give a number and a unit, e.g. 24h, 30m or 7d")
+    return timedelta(seconds=int(number) * DURATION_UNITS[unit])
+
+
+@uploads_cli.command("clean")
+@click.option("--older-than", "older_than", default="24h", show_default=True, help="e.g. 24h, 7d")
+@click.option("--every", type=float, help="Keep running, cleaning every N seconds (the worker).")
+def clean_uploads(older_than: str, every: float | None) -> None:
+    """Remove abandoned uploads: abort their multipart uploads, delete partial files."""
+    from app.services.uploads import clean_abandoned
+
+    age = parse_age(older_than)
+    while True:
+        with service_errors():
+            click.echo(f"removed {clean_abandoned(age)} abandoned upload(s)")
+        if not every:
+            return
+        time.sleep(every)

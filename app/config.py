@@ -17,7 +17,9 @@ from typing import Any
 from app.analytics.agents import SHIPPED_DATA as SHIPPED_USER_AGENTS
 from app.analytics.clients import IPNetwork, parse_networks
 
-DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
+DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024**3  # 4 GiB: a long WAV master
+DEFAULT_UPLOAD_PART_BYTES = 8 * 1024**2  # S3 takes parts of 5 MiB and up
+S3_MINIMUM_PART_BYTES = 5 * 1024**2
 DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
 DEFAULT_PODPING_URL = "https://podping.cloud/"
 ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
@@ -47,7 +49,12 @@ def load_config(
         "STORAGE_OPTIONS": storage_options(env),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "SECRET_KEY": secret_key(env, instance, embedded),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD_BYTES),
+        "MAX_CONTENT_LENGTH": max_upload_bytes(env),
+        # Studio uploads (issue 4): checked on the declared size and again on what arrived.
+        "MAX_UPLOAD_BYTES": max_upload_bytes(env),
+        "UPLOAD_PART_BYTES": upload_bytes(env, "UPLOAD_PART_BYTES", S3_MINIMUM_PART_BYTES),
+        "UPLOAD_CHUNK_BYTES": upload_bytes(env, "UPLOAD_CHUNK_BYTES", 64 * 1024),
+        "UPLOAD_CORS": upload_cors(env),
         "MEDIA_DELIVERY": media_delivery(env),
         "SESSION_COOKIE_SECURE": (env.get("PUBLIC_BASE_URL") or "").startswith("https://"),
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -68,6 +75,30 @@ def load_config(
     }
     settings.update(overrides)
     return settings
+
+
+def max_upload_bytes(env: dict[str, str]) -> int:
+    """The largest audio file the studio accepts."""
+    value = env.get("MAX_UPLOAD_BYTES") or str(DEFAULT_MAX_UPLOAD_BYTES)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"MAX_UPLOAD_BYTES must be a number of bytes, not {value!r}")
+    return int(value)
+
+
+def upload_bytes(env: dict[str, str], name: str, minimum: int) -> int:
+    """Part (S3) or chunk (local disk) size of browser uploads; a failed one is sent again."""
+    value = env.get(name) or str(DEFAULT_UPLOAD_PART_BYTES)
+    if not value.isdigit() or int(value) < minimum:
+        raise ConfigError(f"{name} must be a number of bytes of at least {minimum}, not {value!r}")
+    return int(value)
+
+
+def upload_cors(env: dict[str, str]) -> str:
+    """``auto``: the app adds its origin to the bucket's CORS rules; ``off``: the operator does."""
+    mode = env.get("UPLOAD_CORS", "auto")
+    if mode not in ("auto", "off"):
+        raise ConfigError(f"UPLOAD_CORS must be 'auto' or 'off', not {mode!r}")
+    return mode
 
 
 def database_url(env: dict[str, str], instance: Path) -> str:

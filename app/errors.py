@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.extensions import db
 from app.services.errors import ServiceError
+from app.services.uploads import too_large_message
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +37,7 @@ def init_errorhandlers(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge):
         limit = app.config["MAX_CONTENT_LENGTH"]
-        return error_response(
-            413,
-            "File too large",
-            f"The upload is larger than the limit of {_human_size(limit)}. Nothing was saved.",
-        )
+        return error_response(413, gettext("File too large"), too_large_message(limit))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -57,12 +55,3 @@ def init_errorhandlers(app: Flask) -> None:
 
 def _title(status: int) -> str:
     return HTTP_STATUS_CODES.get(status, "Error")
-
-
-def _human_size(size: float) -> str:
-    """``1073741824`` -> ``"1 GiB"``."""
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024:
-            return f"{size:.3g} {unit}"
-        size /= 1024
-    return f"{size:.3g} GiB"

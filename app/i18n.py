@@ -35,7 +35,12 @@ def init_i18n(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """`?lang=`, then the page's own default, then the browser's preference, then Swedish."""
+    """`?lang=`, then the page's own default, then the browser's preference, then Swedish.
+
+    Outside a request (the CLI, the worker) messages stay in English, as the CLI's own are.
+    """
+    if not has_request_context():
+        return "en"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -404,3 +404,36 @@ class DeletedGuid(db.Model):
     guid: Mapped[str] = mapped_column(String(255), primary_key=True)
     show_id: Mapped[int | None] = mapped_column(ForeignKey("shows.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- upload (issue 4): audio on its way in, before it becomes an episode ----
+
+
+class PendingUpload(db.Model):
+    """An upload in progress, or finished and probed but not yet an episode.
+
+    The browser sends the bytes straight to S3 as a multipart upload
+    (``multipart_upload_id``) or in chunks through the app to local disk, and
+    may stop and resume across requests, page loads and network drops; this
+    row is what ties the pieces together. Once the file is complete and
+    probed (``state`` "ready"), ``probe`` holds what the form is pre-filled
+    from. Rows nobody finishes are cleaned up by ``flask uploads clean``.
+    """
+
+    __tablename__ = "pending_uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # the id in URLs
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    storage_key: Mapped[str] = mapped_column(String(512))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)  # as declared before the first byte
+    state: Mapped[str] = mapped_column(String(12), default="receiving")  # or "ready"
+    multipart_upload_id: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    probe: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    show: Mapped[Show] = relationship()

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import uuid
+from contextlib import ExitStack
 from datetime import datetime
 from typing import BinaryIO
 
+from flask_babel import gettext
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import Episode, Show, utcnow
-from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
+from app.models import Chapter, Episode, Show, StoredFile, User, utcnow
+from app.services import uploads
+from app.services.errors import Conflict, InvalidInput, NotFound, UnsupportedMedia
 from app.services.files import store_file
 from app.services.shows import get_show
 from app.slugs import slugify
-from media.probe import AudioInfo, UnsupportedAudio, probe_audio
+from media.probe import AudioInfo, CoverArt, UnsupportedAudio, probe_audio
 
 MAX_TITLE_LENGTH = 255
+COVER_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}
 
 
 def add_episode(
@@ -61,10 +66,78 @@ def add_episode(
     return episode
 
 
+def add_episode_from_upload(
+    show_slug: str,
+    user: User,
+    token: str,
+    *,
+    title: str,
+    description: str = "",
+    publish: bool = False,
+    use_cover: bool = True,
+    use_chapters: bool = True,
+) -> Episode:
+    """Make a finished browser upload an episode, with its cover and chapters, in one commit.
+
+    The audio is already in storage (uploads.finish_upload put it there and
+    probed it); this records it, and stores the file's embedded cover as the
+    episode's artwork. If the commit fails, the cover object is removed and
+    the upload stays, so the producer can simply save again.
+
+    :raise NotFound: for an unknown show or upload.
+    :raise Conflict: when the file has not finished uploading.
+    :raise InvalidInput: for a missing or over-long title.
+    :raise StorageUnavailable: when storage refuses the cover; nothing is kept.
+    """
+    show = get_show(show_slug)
+    upload = uploads.get_upload(show, user, token)
+    if upload.state != uploads.READY or not upload.probe:
+        raise Conflict(gettext("The file has not finished uploading yet."), "audio")
+    title = _clean_title(title)
+    probe = upload.probe
+    cover = uploads.read_audio(upload).cover if use_cover and probe["has_cover"] else None
+    audio = StoredFile(
+        storage_key=upload.storage_key,
+        size=upload.size,
+        sha256=upload.sha256 or "",
+        mime_type=probe["mime_type"],
+        duration=probe["duration"],
+        original_filename=upload.filename,
+    )
+    with ExitStack() as stack:
+        image = stack.enter_context(_store_cover(show, cover)) if cover else None
+        episode = Episode(
+            show=show,
+            guid=str(uuid.uuid4()),
+            slug=_unique_slug(show, title),
+            title=title,
+            description=description.strip(),
+            audio=audio,
+            image=image,
+            published_at=utcnow() if publish else None,
+        )
+        if use_chapters:
+            episode.chapters = [
+                Chapter(start_seconds=c["start"], title=(c["title"] or "")[:255], url=c["url"])
+                for c in probe["chapters"]
+            ]
+        db.session.add(episode)
+        db.session.delete(upload)
+        db.session.commit()
+    return episode
+
+
+def _store_cover(show: Show, cover: CoverArt):
+    """Keep the file's embedded picture as the episode's artwork, named by its type."""
+    extension = COVER_EXTENSIONS.get(cover.mime_type, "")
+    key = f"{show.slug}/{uuid.uuid4().hex}{extension}"
+    return store_file(key, io.BytesIO(cover.data), cover.mime_type)
+
+
 def _clean_title(title: str | None) -> str:
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("Give the episode a title.", "title")
+        raise InvalidInput(gettext("Give the episode a title."), "title")
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInput(f"The title may be at most {MAX_TITLE_LENGTH} characters.", "title")
     return title
@@ -74,7 +147,7 @@ def _probe(audio: BinaryIO) -> AudioInfo:
     try:
         return probe_audio(audio)
     except UnsupportedAudio as exc:
-        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+        raise UnsupportedMedia(uploads.refusal_message(exc.code), "audio", code=exc.code) from exc
 
 
 def _unique_slug(show: Show, title: str) -> str:

@@ -49,6 +49,12 @@ class StorageUnavailable(ServiceError):
 
 
 class Conflict(ServiceError):
-    """Someone else saved the same thing first (an older lock version): reload, then redo."""
+    """Someone else changed it first: an older lock version, or an upload with parts missing."""
 
     status = 409
+
+
+class TooLarge(ServiceError):
+    """A file over the configured limit (413)."""
+
+    status = 413

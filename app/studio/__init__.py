@@ -11,5 +11,6 @@ bp = Blueprint("studio", __name__, url_prefix="/studio")
 
 from app.studio import (  # noqa: E402  (registers the routes on bp)
     episodes,  # noqa: F401  (the episode editor and list)
-    routes,  # noqa: F401
+    routes,  # noqa: F401  (login, logout, the show list)
+    uploads,  # noqa: F401  (new episodes: upload and pre-filled form)
 )

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField,
     EmailField,
     FieldList,
     Form,
@@ -24,13 +23,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         "Password", render_kw={"autocomplete": "current-password", "required": True}
     )
-
-
-class EpisodeUploadForm(FlaskForm):
-    audio = FileField("Audio file", render_kw={"accept": "audio/*", "required": True})
-    title = StringField("Title", render_kw={"required": True, "maxlength": 255})
-    description = TextAreaField("Description", render_kw={"rows": 6})
-    publish = BooleanField("Publish now", default=True)
 
 
 # --- editor: the episode editor's forms ---

@@ -19,17 +19,21 @@ from media.storage.base import (
     StorageError,
     validate_key,
 )
-from media.storage.local import LocalStorage
-from media.storage.s3 import S3Storage
+from media.storage.local import LocalStorage, PartialFiles
+from media.storage.s3 import RangeReader, S3Storage, UnfinishedUpload, UploadedPart
 
 __all__ = [
     "CHUNK_SIZE",
     "LocalStorage",
     "ObjectNotFound",
+    "PartialFiles",
+    "RangeReader",
     "S3Storage",
     "SavedObject",
     "Storage",
     "StorageError",
+    "UnfinishedUpload",
+    "UploadedPart",
     "storage_from_url",
     "validate_key",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
@@ -85,6 +86,27 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def list_keys(self, prefix: str = "") -> list[str]:
         """Every key under ``prefix``; used by health checks and tests for orphans."""
+
+    def sha256(self, key: str) -> str:
+        """Hash an object already stored, reading it in chunks (for uploads made elsewhere).
+
+        A browser's multipart upload hands its bytes to the store directly, so
+        the only way to learn their hash is to read them back once.
+
+        :raise ObjectNotFound: when there is no such object.
+        """
+        digest = hashlib.sha256()
+        size = self.size(key)
+        if size:
+            chunks = self.iter_range(key, 0, size - 1)
+            try:
+                for chunk in chunks:
+                    digest.update(chunk)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        return digest.hexdigest()
 
     @abc.abstractmethod
     def check(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,11 @@ TEMP_SUFFIX = ".part"
 # Files are served by the web layer or a front web server running as another
 # user, so they get the mode a plain open() would typically give, not mkstemp's 0600.
 FILE_MODE = 0o644
+
+# Resumable uploads received in chunks (PUT with Content-Range) grow here until
+# they are complete; the leading dot keeps them out of listings of objects.
+PARTIAL_DIRECTORY = ".uploads"
+PARTIAL_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class LocalStorage(Storage):
@@ -134,6 +140,11 @@ class LocalStorage(Storage):
             return None
         return join_url(self.public_base_url, key)
 
+    @property
+    def partials(self) -> PartialFiles:
+        """Uploads arriving in chunks (the fallback when there is no S3 to upload to)."""
+        return PartialFiles(self)
+
     def list_keys(self, prefix: str = "") -> list[str]:
         """Walk only the directory the prefix points into, not the whole root."""
         directory = self.root / validate_prefix(prefix).rpartition("/")[0]
@@ -160,6 +171,130 @@ class LocalStorage(Storage):
                 pass
         except OSError as exc:
             raise StorageError(f"storage directory {self.root} is not writable: {exc}") from exc
+
+
+class PartialFiles:
+    """Uploads that arrive in chunks over several requests, resumable after a drop.
+
+    Each lives in one file written at the offsets the client states; its size
+    is how far the upload got. :meth:`finish` moves it into place under a key.
+    """
+
+    def __init__(self, storage: LocalStorage) -> None:
+        self._storage = storage
+        self.directory = storage.root / PARTIAL_DIRECTORY
+
+    def path(self, upload_id: str) -> Path:
+        """The file of one upload; ids are checked so none can leave the directory."""
+        if not PARTIAL_ID.match(upload_id):
+            raise StorageError(f"invalid upload id {upload_id!r}")
+        return self.directory / f"{TEMP_PREFIX}{upload_id}{TEMP_SUFFIX}"
+
+    def size(self, upload_id: str) -> int:
+        """Bytes received so far; 0 for an upload that has not started."""
+        try:
+            return self.path(upload_id).stat().st_size
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            raise StorageError(f"cannot stat upload {upload_id!r}: {exc}") from exc
+
+    def write(self, upload_id: str, offset: int, stream: BinaryIO, length: int) -> int:
+        """Write ``length`` bytes of ``stream`` at ``offset``; return the new size.
+
+        The offset may not lie beyond what was received (no holes); writing
+        from an earlier offset drops what followed it, which is how a client
+        resends a chunk whose answer it never saw.
+
+        :raise StorageError: when the offset leaves a hole, the stream ends
+            early, or the disk refuses the write.
+        """
+        received = self.size(upload_id)
+        if offset > received:
+            raise StorageError(f"upload {upload_id!r} has {received} bytes, not {offset}")
+        path = self.path(upload_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("r+b" if path.exists() else "wb") as out:
+                out.truncate(offset)
+                out.seek(offset)
+                written = _copy_exactly(stream, out, length)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise StorageError(f"writing upload {upload_id!r} failed: {exc}") from exc
+        if written != length:
+            self._truncate(path, offset)
+            raise StorageError(f"upload {upload_id!r}: the chunk ended after {written} bytes")
+        return offset + written
+
+    def _truncate(self, path: Path, size: int) -> None:
+        """Drop a short chunk, so the next try starts from a known offset."""
+        with contextlib.suppress(OSError), path.open("r+b") as out:
+            out.truncate(size)
+
+    def open(self, upload_id: str) -> BinaryIO:
+        """Read the upload as received, for probing before it becomes an object."""
+        try:
+            return self.path(upload_id).open("rb")
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(upload_id) from exc
+        except OSError as exc:
+            raise StorageError(f"cannot open upload {upload_id!r}: {exc}") from exc
+
+    def finish(self, upload_id: str, key: str) -> SavedObject:
+        """Hash the received file and rename it to ``key``: one atomic step on one disk."""
+        source = self.path(upload_id)
+        target = self._storage.path(key)
+        try:
+            with source.open("rb") as stream:
+                size, digest = _copy_hashing(stream, _Discard())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(source, FILE_MODE)
+            os.replace(source, target)
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(upload_id) from exc
+        except OSError as exc:
+            raise StorageError(f"finishing upload {upload_id!r} failed: {exc}") from exc
+        _fsync_directory(target.parent)
+        return SavedObject(key=key, size=size, sha256=digest)
+
+    def discard(self, upload_id: str) -> None:
+        """Remove what was received; a missing file is already the wanted outcome."""
+        try:
+            self.path(upload_id).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot remove upload {upload_id!r}: {exc}") from exc
+
+    def list_ids(self) -> list[str]:
+        """Every upload in progress, so tests and cleanup can see what is left."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(
+            path.name.removeprefix(TEMP_PREFIX).removesuffix(TEMP_SUFFIX)
+            for path in self.directory.iterdir()
+            if path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX)
+        )
+
+
+class _Discard:
+    """A sink for :func:`_copy_hashing` when only the hash is wanted."""
+
+    def write(self, data: bytes) -> int:
+        """Accept and forget."""
+        return len(data)
+
+
+def _copy_exactly(stream: BinaryIO, out: BinaryIO, length: int) -> int:
+    """Copy at most ``length`` bytes in bounded chunks; return how many came."""
+    copied = 0
+    while copied < length:
+        chunk = stream.read(min(CHUNK_SIZE, length - copied))
+        if not chunk:
+            break
+        out.write(chunk)
+        copied += len(chunk)
+    return copied
 
 
 def _copy_hashing(stream: BinaryIO, out: BinaryIO) -> tuple[int, str]:

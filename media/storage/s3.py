@@ -8,6 +8,8 @@ import io
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import boto3
@@ -46,7 +48,7 @@ CACHED_BLOCKS = 4
 
 # Codes S3 and its imitators answer with when the key (or, for HEAD, which has
 # no body to say more, anything) does not exist.
-NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchUpload"})
 
 
 class S3Storage(Storage):
@@ -140,6 +142,125 @@ class S3Storage(Storage):
         except (ClientError, BotoCoreError) as exc:
             log.warning("could not delete %s after a failed save: %s", object_key, exc)
 
+    # --- presigned multipart uploads: the browser sends the parts itself ---
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        """Start a multipart upload at ``key`` and return its upload id."""
+        with _errors(key, "starting an upload to"):
+            answer = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=self.object_key(key), ContentType=content_type
+            )
+        return str(answer["UploadId"])
+
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int = 3600) -> str:
+        """A URL the browser PUTs part ``number`` to; signing is local, no request is made."""
+        with _errors(key, "presigning"):
+            return self.client.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": self.object_key(key),
+                    "UploadId": upload_id,
+                    "PartNumber": number,
+                },
+                ExpiresIn=expires_in,
+            )
+
+    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        """The parts the store holds, from the store itself, so no client is trusted.
+
+        :raise ObjectNotFound: when the upload is unknown (finished or aborted).
+        """
+        parts: list[UploadedPart] = []
+        with _errors(key, "listing the parts of"):
+            paginator = self.client.get_paginator("list_parts")
+            pages = paginator.paginate(
+                Bucket=self.bucket, Key=self.object_key(key), UploadId=upload_id
+            )
+            for page in pages:
+                parts.extend(
+                    UploadedPart(int(p["PartNumber"]), int(p["Size"]), str(p["ETag"]))
+                    for p in page.get("Parts", [])
+                )
+        return sorted(parts, key=lambda part: part.number)
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> None:
+        """Join the parts into the object; until now it did not exist."""
+        with _errors(key, "completing the upload to"):
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.object_key(key),
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]
+                },
+            )
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop the upload and its parts; an unknown upload is already gone."""
+        with contextlib.suppress(ObjectNotFound), _errors(key, "aborting the upload to"):
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.object_key(key), UploadId=upload_id
+            )
+
+    def unfinished_multipart(self, prefix: str = "") -> list[UnfinishedUpload]:
+        """Multipart uploads under ``prefix`` that were neither completed nor aborted."""
+        full_prefix = self.prefix + validate_prefix(prefix)
+        found = []
+        with _errors(prefix, "listing uploads under"):
+            paginator = self.client.get_paginator("list_multipart_uploads")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
+                found.extend(
+                    UnfinishedUpload(
+                        item["Key"][len(self.prefix) :], item["UploadId"], item.get("Initiated")
+                    )
+                    for item in page.get("Uploads", [])
+                )
+        return found
+
+    def allow_browser_origin(self, origin: str) -> bool:
+        """Let pages from ``origin`` PUT parts to the bucket (CORS); True if a rule was added.
+
+        The bucket's other rules are kept, so several sites can share it.
+        """
+        with _errors("", "reading the CORS rules of"):
+            try:
+                rules = self.client.get_bucket_cors(Bucket=self.bucket)["CORSRules"]
+            except ClientError as exc:
+                if _error_code(exc) not in {"NoSuchCORSConfiguration", "404"}:
+                    raise
+                rules = []
+        if any(
+            origin in rule.get("AllowedOrigins", []) and "PUT" in rule.get("AllowedMethods", [])
+            for rule in rules
+        ):
+            return False
+        rules.append(
+            {
+                "AllowedOrigins": [origin],
+                "AllowedMethods": ["PUT", "GET", "HEAD"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3600,
+            }
+        )
+        with _errors("", "setting the CORS rules of"):
+            self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
+        return True
+
+    def rename(self, key: str, new_key: str, content_type: str) -> None:
+        """Copy inside the store (multipart for large objects), then delete the old key."""
+        source = {"Bucket": self.bucket, "Key": self.object_key(key)}
+        with _errors(key, "renaming"):
+            self.client.copy(
+                source,
+                self.bucket,
+                self.object_key(new_key),
+                ExtraArgs={"ContentType": content_type, "MetadataDirective": "REPLACE"},
+                Config=_transfer_config(),
+            )
+        self.delete(key)
+
     def open(self, key: str) -> BinaryIO:
         """A seekable reader that fetches only the byte ranges actually read.
 
@@ -230,6 +351,24 @@ class S3Storage(Storage):
             raise StorageError(f"S3 endpoint is not reachable: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class UploadedPart:
+    """One part of a multipart upload as the store reports it."""
+
+    number: int
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class UnfinishedUpload:
+    """A multipart upload nobody completed or aborted; its parts still cost storage."""
+
+    key: str
+    upload_id: str
+    initiated: datetime | None
+
+
 class HashingReader:
     """A read-only, deliberately unseekable view of a stream that hashes what passes.
 
@@ -294,6 +433,9 @@ class RangeReader(io.RawIOBase):
         self._etag = etag
         self._pos = 0
         self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        # What inspecting an object costs: measured by bench/upload_probe.py and tests.
+        self.bytes_fetched = 0
+        self.requests = 0
 
     @property
     def name(self) -> str:
@@ -388,6 +530,8 @@ class RangeReader(io.RawIOBase):
             response = self._client.get_object(**arguments)
             with contextlib.closing(response["Body"]) as body:
                 data = body.read()
+        self.bytes_fetched += len(data)
+        self.requests += 1
         if len(data) != stop - start:
             raise StorageError(f"{self._object_key!r} ended early at byte {start + len(data)}")
         return data

@@ -22,7 +22,15 @@ from tests.conftest import missing_service
 from tests.support import postgres
 
 BUCKET = "podhost-test"
-TABLES = ("episodes", "shows", "stored_files", "users", "download_salts")
+TABLES = (
+    "episodes",
+    "shows",
+    "stored_files",
+    "users",
+    "download_salts",
+    "pending_uploads",
+    "chapters",
+)
 PUBLIC_BASE_URL = "http://podcasts.test"
 
 

@@ -11,7 +11,9 @@ def test_embedded_defaults_live_in_the_instance_folder(tmp_path):
     config = load_config(str(tmp_path), env={})
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/podhost.sqlite3"
     assert config["STORAGE_URL"] == (tmp_path / "media").as_uri()
-    assert config["MAX_CONTENT_LENGTH"] == 1024**3
+    assert config["MAX_CONTENT_LENGTH"] == config["MAX_UPLOAD_BYTES"] == 4 * 1024**3
+    assert config["UPLOAD_PART_BYTES"] == config["UPLOAD_CHUNK_BYTES"] == 8 * 1024**2
+    assert config["UPLOAD_CORS"] == "auto"
     assert config["EMBEDDED"] is True
 
 
@@ -48,7 +50,7 @@ def test_s3_options_and_limits_from_environment(tmp_path):
         "endpoint_url": "http://127.0.0.1:8333",
         "addressing_style": "path",
     }
-    assert config["MAX_CONTENT_LENGTH"] == 2048
+    assert config["MAX_CONTENT_LENGTH"] == config["MAX_UPLOAD_BYTES"] == 2048
     assert config["PUBLIC_BASE_URL"] == "https://podd.malmo.example"
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["MEDIA_DELIVERY"] == "redirect"
@@ -88,3 +90,17 @@ def test_embed_origins_default_to_any_and_are_checked(tmp_path):
     )
     with pytest.raises(ConfigError, match="not an origin"):
         load_config(str(tmp_path), env={"EMBED_ALLOWED_ORIGINS": "https://malmo.se/podd"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_UPLOAD_BYTES", "4G"),
+        ("UPLOAD_PART_BYTES", str(4 * 1024**2)),  # S3 refuses parts under 5 MiB
+        ("UPLOAD_CHUNK_BYTES", "100"),
+        ("UPLOAD_CORS", "sometimes"),
+    ],
+)
+def test_upload_settings_are_checked(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path), env={name: value})

@@ -427,3 +427,38 @@ def video_only_mp4(path: Path, frames: int = 25) -> Path:
             target.mux(stream.encode(frame))
         target.mux(stream.encode(None))
     return path
+
+
+# --- long files, made fast ---------------------------------------------------
+
+#: PyAV container names for the formats ``stretched`` can make.
+CONTAINERS: dict[str, str] = {"mp3": "mp3", "m4a": "ipod"}
+
+
+def stretched(folder: Path, fmt: str, seconds: float, piece: float = 60.0) -> Path:
+    """A real ``seconds``-long file: one encoded ``piece`` muxed again and again.
+
+    Encoding an hour takes minutes on a busy machine; muxing the same packets
+    with shifted timestamps takes a second, and the container (Xing header,
+    MP4 sample tables) is written by the muxer exactly as for a real hour.
+    """
+    short = synthesize(folder / f"piece.{fmt}", fmt, piece, 330.0)
+    target = folder / f"long-{round(seconds)}.{fmt}"
+    repeats = max(1, round(seconds / piece))
+    import av
+
+    with av.open(str(short)) as source:
+        template = source.streams.audio[0]
+        packets = [packet for packet in source.demux(template) if packet.size]
+        span = packets[-1].pts + packets[-1].duration - packets[0].pts
+        with av.open(str(target), "w", format=CONTAINERS[fmt]) as output:
+            stream = output.add_stream_from_template(template)
+            for repeat in range(repeats):
+                for packet in packets:
+                    if repeat:
+                        packet.pts += span
+                        packet.dts += span
+                    packet.stream = stream
+                    output.mux(packet)
+    short.unlink()
+    return target

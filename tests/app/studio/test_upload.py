@@ -20,6 +20,12 @@ FORMATS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The messages asserted here are the English ones; Swedish is the default without a header."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.mark.parametrize("name", FORMATS)
 def test_upload_publishes_episode_in_feed(studio, show, audio_dir, name):
     response = upload(
