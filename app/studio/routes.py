@@ -40,8 +40,6 @@ def index():
     return render_template("studio/index.html", shows=members.visible_shows(current_user))
 
 
-
-
 def _safe_next() -> str | None:
     """Follow ``?next=`` only within this site, so the login can't bounce elsewhere."""
     target = request.args.get("next", "")
