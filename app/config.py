@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.analytics.clients import IPNetwork, parse_networks
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3  # 1 GiB
 DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
 DEFAULT_PODPING_URL = "https://podping.cloud/"
+SESSION_HOURS = 12
 ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
 
 
@@ -49,8 +51,12 @@ def load_config(
         "SECRET_KEY": secret_key(env, instance, embedded),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_UPLOAD_BYTES),
         "MEDIA_DELIVERY": media_delivery(env),
-        "SESSION_COOKIE_SECURE": (env.get("PUBLIC_BASE_URL") or "").startswith("https://"),
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Studio sessions end this long after login, and after this long idle.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "EMBEDDED": embedded,
         # Feeds (issue 3): an empty WEBSUB_HUB_URL declares no hub and sends no pings.
@@ -67,6 +73,10 @@ def load_config(
         "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     }
     settings.update(overrides)
+    # Secure cookies whenever the site is served over https, however the base URL was given.
+    secure = (settings["PUBLIC_BASE_URL"] or "").startswith("https://")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        settings.setdefault(name, secure)
     return settings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_date, format_decimal, get_locale
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
@@ -35,10 +35,19 @@ def init_i18n(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """`?lang=`, then the page's own default, then the browser's preference, then Swedish."""
+    """`?lang=`, then the page's own default, then the browser's preference, then Swedish.
+
+    In the studio, which has a session anyway, a language chosen with its
+    switcher comes right after ``?lang=``. Outside a request (the CLI, the
+    worker) messages are English, like the rest of the command line.
+    """
+    if not has_request_context():
+        return "en"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen
+    if request.blueprint == "studio" and session.get("language") in LANGUAGES:
+        return session["language"]
     page_default = g.get("default_language")
     if page_default:
         return page_default

@@ -46,3 +46,9 @@ class AuthenticationFailed(ServiceError):
 
 class StorageUnavailable(ServiceError):
     status = 503
+
+
+class TooManyRequests(ServiceError):
+    """Too many failed attempts in a short time; the message says when to try again."""
+
+    status = 429

@@ -9,4 +9,5 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from app.studio import routes  # noqa: E402, F401  (registers the routes)
+# Importing the route modules registers their routes.
+from app.studio import accounts, admin, routes, settings  # noqa: E402, F401
