@@ -23,6 +23,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from app.services.feed_extras import ITUNES_TYPES, MEDIUMS
@@ -31,9 +32,14 @@ from feeds.categories import APPLE_CATEGORIES
 PERSON_ROWS = 3  # empty rows offered below the show's persons
 
 
-def role_choices(with_none: str | None = None) -> list[tuple[str, str]]:
+def options(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms wants choices now."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def role_choices(with_none: str | None = None) -> list[SelectChoice]:
     choices = [("author", _("Author")), ("editor", _("Editor")), ("admin", _("Show admin"))]
-    return [("", with_none), *choices] if with_none else choices
+    return options([("", with_none), *choices] if with_none else choices)
 
 
 @cache
@@ -111,16 +117,15 @@ class ArtworkForm(FlaskForm):
     )
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in APPLE_CATEGORIES]
+def category_choices() -> list[SelectChoice]:
+    return options((name, name) for name in APPLE_CATEGORIES)
 
 
-def subcategory_choices() -> dict[str, list[tuple[str, str]]]:
+def subcategory_choices() -> list[SelectChoice]:
     """Grouped by category, which WTForms renders as <optgroup>."""
-    groups: dict[str, list[tuple[str, str]]] = {"": [("", _("None"))]}
+    groups = [SelectChoice("", _("None"))]
     for category, subcategories in APPLE_CATEGORIES.items():
-        if subcategories:
-            groups[category] = [(name, name) for name in subcategories]
+        groups += [SelectChoice(name, name, optgroup=category) for name in subcategories]
     return groups
 
 
@@ -146,12 +151,9 @@ class ShowSettingsForm(FlaskForm):
     itunes_title = StringField(_("Title in Apple Podcasts, if different"))
     itunes_type = SelectField(
         _("Type"),
-        choices=[
-            (name, label)
-            for name, label in zip(
-                ITUNES_TYPES, (_("Episodic: newest first"), _("Serial: in order")), strict=True
-            )
-        ],
+        choices=options(
+            zip(ITUNES_TYPES, (_("Episodic: newest first"), _("Serial: in order")), strict=True)
+        ),
         validate_choice=False,
     )
     complete = BooleanField(_("Complete: no more episodes will come"))
@@ -163,7 +165,7 @@ class ShowSettingsForm(FlaskForm):
     locked = BooleanField(_("Locked: other hosts may not import the feed"))
     locked_owner = EmailField(_("Email that may unlock the feed"))
     medium = SelectField(
-        _("Medium"), choices=[(name, name) for name in MEDIUMS], validate_choice=False
+        _("Medium"), choices=options((name, name) for name in MEDIUMS), validate_choice=False
     )
     license = StringField(
         _("License"), description=_("For example CC-BY-4.0. New episodes get it by default.")
@@ -204,7 +206,7 @@ class ShowSettingsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(zone, zone) for zone in time_zones()]
+        self.timezone.choices = options((zone, zone) for zone in time_zones())
 
 
 def attach_error(form: FlaskForm, exc) -> None:

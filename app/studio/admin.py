@@ -20,6 +20,7 @@ from app.studio.account_forms import (
     NewShowForm,
     UserRoleForm,
     attach_error,
+    options,
 )
 from app.urls import absolute_url
 
@@ -39,11 +40,11 @@ def admin_users():
 
 def _users_page(invite_form: InviteForm | None = None, link=None, status: int = 200):
     all_shows = shows.list_shows()
-    show_choices = [("", gettext("No show")), *((s.slug, s.title) for s in all_shows)]
+    show_choices = options([("", gettext("No show")), *((s.slug, s.title) for s in all_shows)])
     invite_form = invite_form or InviteForm()
     invite_form.show.choices = show_choices
     role_form = UserRoleForm()
-    role_form.show.choices = [(s.slug, s.title) for s in all_shows]
+    role_form.show.choices = options((s.slug, s.title) for s in all_shows)
     page = render_template(
         "studio/admin_users.html",
         users=users.list_users(),
