@@ -254,10 +254,14 @@ def test_failures_are_stored_hashed_and_shared_by_processes(app, app_config, cli
     """A second app on the same database (another web process) sees the first one's failures."""
     for _ in range(3):
         log_in(client, producer, "fel lösenord!")
-    other = create_app(app_config).test_client()
+    second_process = create_app(app_config)
+    other = second_process.test_client()
     for _ in range(2):
         assert log_in(other, producer, "fel lösenord!").status_code == 401
     assert log_in(other, producer).status_code == 429
+    with second_process.app_context():
+        db.session.remove()
+        db.engine.dispose()
     assert log_in(client, producer).status_code == 429
     with app.app_context():
         rows = db.session.execute(text("SELECT * FROM login_failures")).all()
