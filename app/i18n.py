@@ -46,7 +46,8 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    if request.blueprint == "studio" and session.get("language") in LANGUAGES:
+    in_studio = request.path == "/studio" or request.path.startswith("/studio/")
+    if in_studio and session.get("language") in LANGUAGES:
         return session["language"]
     page_default = g.get("default_language")
     if page_default:

@@ -28,10 +28,14 @@ from app.studio.account_forms import LanguageForm, SetPasswordForm, attach_error
 from app.studio.forms import LoginForm
 
 
-@bp.before_request
+@bp.before_app_request
 def end_expired_session():
-    """Back to the login page once the session is older than its lifetime, or its user is gone."""
-    if "_user_id" not in session:
+    """Back to the login page once the session is older than its lifetime, or its user is gone.
+
+    For every page under /studio, whichever blueprint serves it (statistics too);
+    other pages never touch the session, so they stay free of cookies.
+    """
+    if not is_studio_path() or "_user_id" not in session:
         return None
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     expired = time.time() - session.get("login_at", 0) > lifetime
@@ -64,6 +68,10 @@ def login():
         _start_session(user)
         return redirect(safe_next() or url_for("studio.index"))
     return render_template("studio/login.html", form=form), 400 if form.errors else 200
+
+
+def is_studio_path() -> bool:
+    return request.path == "/studio" or request.path.startswith("/studio/")
 
 
 def _start_session(user) -> None:

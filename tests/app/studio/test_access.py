@@ -49,9 +49,13 @@ def two_shows(app, show, audio_dir):
 
 
 def studio_rules(app):
-    """Every studio rule that names a show, and the methods it answers (not HEAD/OPTIONS)."""
+    """Every studio rule that names a show, and the methods it answers (not HEAD/OPTIONS).
+
+    The studio blueprint's, and any other blueprint's rule under /studio/ (statistics).
+    """
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint.startswith("studio.") and "show_slug" in rule.arguments:
+        in_studio = rule.endpoint.startswith("studio.") or rule.rule.startswith("/studio/")
+        if in_studio and "show_slug" in rule.arguments:
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule, method
 
@@ -67,6 +71,7 @@ def test_walk_covers_the_studio(app):
     endpoints = {rule.endpoint for rule, _ in studio_rules(app)}
     assert {"studio.show", "studio.show_settings", "studio.show_members"} <= endpoints
     assert {"studio.show_artwork", "studio.show_member", "studio.new_episode"} <= endpoints
+    assert {"analytics.show", "analytics.prefix"} <= endpoints
 
 
 def test_member_of_a_gets_404_everywhere_on_b(app, two_shows):
