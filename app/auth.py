@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _
 from flask_login import LoginManager
 
 from app.extensions import db
-from app.models import User
+from app.models import User, password_fingerprint
 
 
 def init_login(login_manager: LoginManager) -> None:
@@ -17,6 +17,12 @@ def init_login(login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        """Deactivated users load as no one, so their session ends on its next request."""
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        """Deactivated users, and sessions begun before a password change, load as no one.
+
+        Their session then ends on its next request.
+        """
+        number, _, fingerprint = user_id.partition(":")
+        user = db.session.get(User, int(number)) if number.isdigit() else None
+        if user is None or not user.active:
+            return None
+        return user if fingerprint == password_fingerprint(user.password_hash) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -216,9 +217,22 @@ class User(UserMixin, db.Model):
         """An invited user has none until they open their link."""
         return bool(self.password_hash)
 
+    def get_id(self) -> str:
+        """What the session keeps: the id and a fingerprint of the password hash.
+
+        A new password changes the fingerprint, so every session begun with the
+        old one ends (app.auth refuses it), e.g. after a reset of a stolen account.
+        """
+        return f"{self.id}:{password_fingerprint(self.password_hash)}"
+
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of the hash: tells hashes apart without revealing them in the cookie."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 # Per-show roles, weakest first: each role may do everything the ones before it may.

@@ -66,11 +66,11 @@ def create_show(
     slug = slug.strip().lower()
     _check_new_slug(slug)
     if not title.strip():
-        raise InvalidInput("Give the show a title.", "title")
+        raise InvalidInput(gettext("Give the show a title."), "title")
     if not language.strip():
-        raise InvalidInput("Give the show's language, for example “sv”.", "language")
+        raise InvalidInput(gettext("Give a language code such as “sv” or “en”."), "language")
     if "@" not in owner_email:
-        raise InvalidInput("Give the owner's email address.", "owner_email")
+        raise InvalidInput(gettext("Enter a valid email address."), "owner_email")
     artwork = artwork or io.BytesIO(placeholder_png())
     image_type = sniff_image(artwork)
     if image_type is None:
@@ -100,12 +100,15 @@ def create_show(
 def _check_new_slug(slug: str) -> None:
     if not is_valid_slug(slug):
         raise InvalidInput(
-            "The address name may hold only lower-case letters a–z, digits and hyphens.", "slug"
+            gettext("The address name may hold only lower-case letters a–z, digits and hyphens."),
+            "slug",
         )
     if slug in RESERVED_SHOW_SLUGS:
-        raise InvalidInput(f"“{slug}” is reserved by the site; choose another.", "slug")
+        raise InvalidInput(
+            gettext("“%(slug)s” is reserved by the site; choose another.", slug=slug), "slug"
+        )
     if db.session.scalar(select(Show.id).where(Show.slug == slug)):
-        raise InvalidInput(f"A show called “{slug}” already exists.", "slug")
+        raise InvalidInput(gettext("A show called “%(slug)s” already exists.", slug=slug), "slug")
 
 
 def check_artwork(artwork: BinaryIO) -> None:

@@ -154,6 +154,20 @@ def test_reset_link_lasts_an_hour_and_replaces_the_password(app, client, produce
     assert log_in(client, producer, NEW_PASSWORD).status_code == 302
 
 
+def test_new_password_ends_other_sessions(app, client, producer):
+    thief = app.test_client()
+    assert log_in(thief, producer).status_code == 302
+    assert log_in(client, producer).status_code == 302
+    with app.app_context():
+        link = f"/studio/account/{accounts.reset_token(producer)}"
+    assert set_password(app.test_client(), link).status_code == 302
+    for old_session in (thief, client):
+        response = old_session.get("/studio/")
+        assert response.status_code == 302 and "/studio/login" in response.headers["Location"]
+    assert log_in(client, producer, NEW_PASSWORD).status_code == 302
+    assert client.get("/studio/").status_code == 200
+
+
 def test_cli_invite_and_reset_link(app, runner, show):
     result = runner.invoke(
         args=["users", "invite", "Cli@Example.org", "--show", show, "--role", "editor"]
