@@ -289,7 +289,12 @@ def _check_show_values(fields: dict[str, Any]) -> None:
     if fields.get("new_feed_url"):
         _https_url(fields["new_feed_url"], "new_feed_url", schemes=("https", "http"))
     prefix = fields.get("analytics_prefix")
-    if prefix and not (_https_url(prefix, "analytics_prefix") and prefix.endswith("/")):
+    schemes = ("https", "http")  # as app.services.analytics accepts on the statistics page
+    if prefix and not (
+        _https_url(prefix, "analytics_prefix", schemes=schemes)
+        and prefix.endswith("/")
+        and not any(c in prefix for c in " ?#\"'<>")
+    ):
         raise InvalidInput(
             gettext("The prefix is an https:// address ending in “/”."), "analytics_prefix"
         )

@@ -5,6 +5,7 @@ Every studio page of accounts, admin and settings is also checked with axe-core.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -140,6 +141,10 @@ def test_studio_pages_are_valid_html(app, studio_site, tmp_path):
     )
     files.append(tmp_path / "invited.html")
     files[-1].write_bytes(invited.data)
+    link = re.search(r'id="one-time-link" readonly value="([^"]+)"', invited.get_data(as_text=True))
+    for name, path in (("welcome", link.group(1)), ("invalid-link", "/studio/account/x")):
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(app.test_client().get(path.replace(studio_site.url, "")).data)
     try:
         errors = vnu_errors(files)
     except FileNotFoundError as exc:
