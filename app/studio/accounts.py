@@ -47,7 +47,8 @@ def end_expired_session():
             session["language"] = language
         if request.endpoint not in ("studio.login", "studio.set_password", "studio.language"):
             flash(gettext("Your session has ended. Please log in again."))
-            return redirect(url_for("studio.login", next=request.full_path.rstrip("?")))
+            back = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("studio.login", next=back))
     return None
 
 
