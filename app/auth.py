@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _
 from flask_login import LoginManager
 
 from app.extensions import db
-from app.models import User
+from app.models import User, password_fingerprint
 
 
 def init_login(login_manager: LoginManager) -> None:
     login_manager.login_view = "studio.login"
-    login_manager.login_message = "Log in to use the studio."
+    login_manager.login_message = _("Log in to use the studio.")
     # "basic": a phone changing networks must not log the producer out mid-upload.
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        """Deactivated users, and sessions begun before a password change, load as no one.
+
+        Their session then ends on its next request.
+        """
+        number, _, fingerprint = user_id.partition(":")
+        user = db.session.get(User, int(number)) if number.isdigit() else None
+        if user is None or not user.active:
+            return None
+        return user if fingerprint == password_fingerprint(user.password_hash) else None

@@ -56,6 +56,53 @@ def create_user(email: str, admin: bool, password_stdin: bool) -> None:
     click.echo(f"Created {'admin ' if user.is_admin else ''}user {user.email}")
 
 
+@users_cli.command("invite")
+@click.argument("email")
+@click.option("--show", "show_slug", help="Give the person a role on this show.")
+@click.option(
+    "--role", type=click.Choice(["author", "editor", "admin"]), default="editor", show_default=True
+)
+@click.option("--admin", is_flag=True, help="Instance administrator.")
+def invite_user(email: str, show_slug: str | None, role: str, admin: bool) -> None:
+    """Invite EMAIL and print the one-time link (7 days) that sets their password."""
+    from app.services.accounts import invite
+
+    with service_errors(), account_links():
+        show = shows.get_show(show_slug) if show_slug else None
+        invitation = invite(email, is_admin=admin, show=show, role=role if show else None)
+        if invitation.token is None:
+            click.echo(f"{invitation.user.email} already has a password; nothing to send.")
+            return
+        click.echo(f"Invitation for {invitation.user.email}, valid for 7 days, once:")
+        click.echo(_account_link(invitation.token))
+
+
+@users_cli.command("reset-link")
+@click.argument("email")
+def reset_link(email: str) -> None:
+    """Print a one-time link (1 hour) with which EMAIL sets a new password."""
+    from app.services.accounts import reset_token
+
+    with service_errors(), account_links():
+        token = reset_token(email)
+        click.echo(f"Password reset link for {email.strip().lower()}, valid once:")
+        click.echo(_account_link(token))
+
+
+@contextmanager
+def account_links() -> Iterator[None]:
+    """Links are absolute; outside a request they start with PUBLIC_BASE_URL."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    with current_app.test_request_context(base_url=base, headers={"Accept-Language": "en"}):
+        yield
+
+
+def _account_link(token: str) -> str:
+    from app.urls import absolute_url
+
+    return absolute_url("studio.set_password", token=token)
+
+
 @shows_cli.command("create")
 @click.argument("slug")
 @click.option("--title", required=True)

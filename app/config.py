@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ DEFAULT_UPLOAD_PART_BYTES = 8 * 1024**2  # S3 takes parts of 5 MiB and up
 S3_MINIMUM_PART_BYTES = 5 * 1024**2
 DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
 DEFAULT_PODPING_URL = "https://podping.cloud/"
+SESSION_HOURS = 12
 ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
 
 
@@ -56,8 +58,12 @@ def load_config(
         "UPLOAD_CHUNK_BYTES": upload_bytes(env, "UPLOAD_CHUNK_BYTES", 64 * 1024),
         "UPLOAD_CORS": upload_cors(env),
         "MEDIA_DELIVERY": media_delivery(env),
-        "SESSION_COOKIE_SECURE": (env.get("PUBLIC_BASE_URL") or "").startswith("https://"),
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Studio sessions end this long after login, and after this long idle.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "EMBEDDED": embedded,
         # Feeds (issue 3): an empty WEBSUB_HUB_URL declares no hub and sends no pings.
@@ -74,6 +80,10 @@ def load_config(
         "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     }
     settings.update(overrides)
+    # Secure cookies whenever the site is served over https, however the base URL was given.
+    secure = (settings["PUBLIC_BASE_URL"] or "").startswith("https://")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        settings.setdefault(name, secure)
     return settings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_date, format_decimal, get_locale
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
@@ -37,13 +37,18 @@ def init_i18n(app: Flask) -> None:
 def select_locale() -> str:
     """`?lang=`, then the page's own default, then the browser's preference, then Swedish.
 
-    Outside a request (the CLI, the worker) messages stay in English, as the CLI's own are.
+    In the studio, which has a session anyway, a language chosen with its
+    switcher comes right after ``?lang=``. Outside a request (the CLI, the
+    worker) messages are English, like the rest of the command line.
     """
     if not has_request_context():
         return "en"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen
+    in_studio = request.path == "/studio" or request.path.startswith("/studio/")
+    if in_studio and session.get("language") in LANGUAGES:
+        return session["language"]
     page_default = g.get("default_language")
     if page_default:
         return page_default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -19,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
@@ -89,6 +91,8 @@ class Show(db.Model):
     # OP3, Podtrac and the like: written in front of enclosure URLs (issue 6).
     analytics_prefix: Mapped[str | None] = mapped_column(String(255))
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    # The artwork as uploaded, before it was made square and converted (accounts).
+    image_original_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -121,7 +125,8 @@ class Show(db.Model):
         String(64), default="Europe/Stockholm", server_default="Europe/Stockholm"
     )
 
-    image: Mapped[StoredFile | None] = relationship()
+    image: Mapped[StoredFile | None] = relationship(foreign_keys=[image_id])
+    image_original: Mapped[StoredFile | None] = relationship(foreign_keys=[image_original_id])
     episodes: Mapped[list[Episode]] = relationship(back_populates="show")
     persons: Mapped[list[Person]] = relationship(
         primaryjoin="and_(Person.show_id == Show.id, Person.episode_id.is_(None))",
@@ -203,10 +208,35 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Deactivated users keep their rows (who did what stays known) but cannot log in,
+    # and a session they still hold ends on its next request.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def has_password(self) -> bool:
+        """An invited user has none until they open their link."""
+        return bool(self.password_hash)
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and a fingerprint of the password hash.
+
+        A new password changes the fingerprint, so every session begun with the
+        old one ends (app.auth refuses it), e.g. after a reset of a stolen account.
+        """
+        return f"{self.id}:{password_fingerprint(self.password_hash)}"
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of the hash: tells hashes apart without revealing them in the cookie."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 # Per-show roles, weakest first: each role may do everything the ones before it may.
@@ -437,3 +467,40 @@ class PendingUpload(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     show: Mapped[Show] = relationship()
+
+
+# --- accounts: one-time links and the login rate limit ---------------------
+
+
+class AccountToken(db.Model):
+    """A one-time link to set a password: an invitation or a password reset.
+
+    Only the SHA-256 of the token is kept, so a copy of the database cannot
+    be used to take over an account; the link itself is shown once.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # "invite" or "reset"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept in the database so every web process counts the same failures.
+
+    Neither the email nor the address is stored as given: both are keyed hashes.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

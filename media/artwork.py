@@ -6,6 +6,7 @@ created without artwork gets a plain placeholder until a producer uploads one.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from dataclasses import dataclass
@@ -158,3 +159,110 @@ def _check_dimensions(info: ArtworkInfo) -> None:
             "size",
             f"The image must be 1400 to 3000 px wide and high; it is {info.width} px.",
         )
+
+
+# --- Converting uploaded artwork (studio) ---------------------------------
+
+ARTWORK_MIN_SIDE = 1400  # Apple's minimum; smaller images are refused, not blown up
+ARTWORK_MAX_SIDE = 3000  # Apple's maximum; larger ones are scaled down to it
+# A 3000 x 3000 RGBA image decodes to 36 MB; 40 megapixels allows any real camera
+# image while a small file that claims more (a decompression bomb) is refused unread.
+MAX_ARTWORK_PIXELS = 40_000_000
+JPEG_QUALITY = 90
+
+
+class ArtworkError(ValueError):
+    """The upload cannot become artwork; ``code`` says why, for a message in the user's language.
+
+    Codes: ``not_image`` (not JPEG or PNG by its content), ``corrupt``,
+    ``too_large`` (too many pixels: a decompression bomb or a huge image),
+    ``too_small`` (shorter side under 1400 px).
+    """
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail or code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ConvertedArtwork:
+    """The square RGB JPEG apps get, and what the original was."""
+
+    jpeg: bytes
+    side: int
+    original: ArtworkInfo
+
+
+def convert_artwork(data: bytes) -> ConvertedArtwork:
+    """Make an uploaded JPEG or PNG into the square RGB JPEG Apple and the apps accept.
+
+    The type comes from the content, never the name, so an SVG or an HTML page
+    called ``cover.png`` is refused. A non-square image is cropped to its
+    centre square; one larger than 3000 px is scaled down to 3000 x 3000; one
+    of 1400-3000 px keeps its size, and a smaller one is refused because
+    blowing it up would look blurred in every app. Transparency is laid on
+    white, EXIF orientation is applied, and no metadata is carried over.
+
+    :raise ArtworkError: with a code saying what is wrong.
+    """
+    import warnings
+
+    from PIL import Image, ImageOps
+
+    kind = sniff_image(io.BytesIO(data))
+    if kind is None:
+        raise ArtworkError("not_image")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = _open_checked(data, kind)
+            with image:
+                original = ArtworkInfo(image.width, image.height, image.mode, kind.mime_type)
+                image.load()
+                converted = _square_rgb(ImageOps.exif_transpose(image))
+        except ArtworkError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ArtworkError("too_large", str(exc)) from exc
+        except (OSError, SyntaxError, ValueError) as exc:  # what Pillow raises for broken files
+            raise ArtworkError("corrupt", str(exc)) from exc
+    out = io.BytesIO()
+    converted.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return ConvertedArtwork(out.getvalue(), converted.width, original)
+
+
+def _open_checked(data: bytes, kind: ImageType):
+    """Open from the header only and refuse before decoding what would not fit in memory."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        fmt = "JPEG" if kind.extension == ".jpg" else "PNG"
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+    except UnidentifiedImageError as exc:
+        raise ArtworkError("corrupt", str(exc)) from exc
+    if image.width * image.height > MAX_ARTWORK_PIXELS:
+        image.close()
+        raise ArtworkError("too_large", f"{image.width} x {image.height} px")
+    if min(image.size) < ARTWORK_MIN_SIDE:
+        image.close()
+        raise ArtworkError("too_small", f"{image.width} x {image.height} px")
+    return image
+
+
+def _square_rgb(image):
+    """Centre square, at most 3000 px, in RGB with any transparency laid on white."""
+    from PIL import Image
+
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    if side > ARTWORK_MAX_SIDE:
+        square = square.resize((ARTWORK_MAX_SIDE, ARTWORK_MAX_SIDE), Image.Resampling.LANCZOS)
+    if square.mode in ("RGBA", "LA", "PA") or "transparency" in square.info:
+        rgba = square.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if square.mode in ("I;16", "I;16B", "I;16L", "I"):
+        square = square.point(lambda value: value / 256).convert("L")
+    return square.convert("RGB")

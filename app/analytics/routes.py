@@ -8,6 +8,7 @@ from flask_login import login_required
 from app.analytics.chart import bar_chart
 from app.services import analytics, analytics_reports, shows
 from app.services.errors import InvalidInput
+from app.studio.access import studio_show
 
 bp = Blueprint("analytics", __name__)
 
@@ -17,7 +18,8 @@ PRIVACY_LANGUAGES = ("sv", "en")
 @bp.get("/studio/<show_slug>/analytics")
 @login_required
 def show(show_slug: str):
-    """:raise 404: for an unknown show."""
+    """:raise 404: for an unknown show or one the user is no member of."""
+    studio_show(show_slug)
     report = analytics_reports.show_report(show_slug)
     return render_template(
         "analytics/show.html",
@@ -30,7 +32,8 @@ def show(show_slug: str):
 @bp.get("/studio/<show_slug>/analytics/downloads.csv")
 @login_required
 def csv_export(show_slug: str):
-    """:raise 404: for an unknown show."""
+    """:raise 404: for an unknown show or one the user is no member of."""
+    studio_show(show_slug)
     body = analytics_reports.downloads_csv(show_slug)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{show_slug}-downloads.csv"'
@@ -42,6 +45,7 @@ def csv_export(show_slug: str):
 @login_required
 def episode(show_slug: str, episode_slug: str):
     """:raise 404: for an unknown show, or an episode that is unknown or not yet public."""
+    studio_show(show_slug)
     report = analytics_reports.episode_report(show_slug, episode_slug)
     return render_template(
         "analytics/episode.html",
@@ -56,8 +60,10 @@ def episode(show_slug: str, episode_slug: str):
 def prefix(show_slug: str):
     """Set or clear the analytics prefix; a refused value re-renders the page with why.
 
-    :raise 404: for an unknown show.
+    :raise 404: for an unknown show or one the user is no member of.
+    :raise 403: for authors: the prefix changes every enclosure URL, like publishing does.
     """
+    studio_show(show_slug, "editor")
     try:
         value = analytics.set_analytics_prefix(show_slug, request.form.get("prefix", ""))
     except InvalidInput as exc:

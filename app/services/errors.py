@@ -58,3 +58,9 @@ class TooLarge(ServiceError):
     """A file over the configured limit (413)."""
 
     status = 413
+
+
+class TooManyRequests(ServiceError):
+    """Too many failed attempts in a short time; the message says when to try again."""
+
+    status = 429

@@ -130,3 +130,9 @@ def find_media(key: str) -> MediaFile | None:
             cache.clear()
         cache[key] = (now + ttl, found)
     return found
+
+
+def delete_stored_quietly(keys: list[str]) -> None:
+    """Remove objects whose rows are already gone; a failure is logged, never raised."""
+    for key in keys:
+        _delete_quietly(key)

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
-from typing import BinaryIO
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from flask_babel import gettext
+from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import Show
+from app.models import DirectoryLink, Person, Show
 from app.services.errors import InvalidInput, NotFound
 from app.services.files import store_file
 from app.slugs import RESERVED_SHOW_SLUGS, is_valid_slug
 from feeds.lint import Artwork, artwork_problems
-from media.artwork import inspect_artwork, placeholder_png, sniff_image
+from media.artwork import (
+    ArtworkError,
+    convert_artwork,
+    inspect_artwork,
+    placeholder_png,
+    sniff_image,
+)
 
 DEFAULT_CATEGORY = "Government"
 
@@ -55,11 +66,11 @@ def create_show(
     slug = slug.strip().lower()
     _check_new_slug(slug)
     if not title.strip():
-        raise InvalidInput("Give the show a title.", "title")
+        raise InvalidInput(gettext("Give the show a title."), "title")
     if not language.strip():
-        raise InvalidInput("Give the show's language, for example “sv”.", "language")
+        raise InvalidInput(gettext("Give a language code such as “sv” or “en”."), "language")
     if "@" not in owner_email:
-        raise InvalidInput("Give the owner's email address.", "owner_email")
+        raise InvalidInput(gettext("Enter a valid email address."), "owner_email")
     artwork = artwork or io.BytesIO(placeholder_png())
     image_type = sniff_image(artwork)
     if image_type is None:
@@ -89,12 +100,15 @@ def create_show(
 def _check_new_slug(slug: str) -> None:
     if not is_valid_slug(slug):
         raise InvalidInput(
-            "The address name may hold only lower-case letters a–z, digits and hyphens.", "slug"
+            gettext("The address name may hold only lower-case letters a–z, digits and hyphens."),
+            "slug",
         )
     if slug in RESERVED_SHOW_SLUGS:
-        raise InvalidInput(f"“{slug}” is reserved by the site; choose another.", "slug")
+        raise InvalidInput(
+            gettext("“%(slug)s” is reserved by the site; choose another.", slug=slug), "slug"
+        )
     if db.session.scalar(select(Show.id).where(Show.slug == slug)):
-        raise InvalidInput(f"A show called “{slug}” already exists.", "slug")
+        raise InvalidInput(gettext("A show called “%(slug)s” already exists.", slug=slug), "slug")
 
 
 def check_artwork(artwork: BinaryIO) -> None:
@@ -109,3 +123,331 @@ def check_artwork(artwork: BinaryIO) -> None:
     problems = artwork_problems(image)
     if problems:
         raise InvalidInput(" ".join(problems), "artwork")
+
+
+# --- studio: a show's settings, artwork and episode defaults (accounts) ---
+
+SETTINGS_TEXT = (
+    "title",
+    "description",
+    "language",
+    "author",
+    "owner_name",
+    "owner_email",
+    "copyright",
+    "category",
+    "subcategory",
+    "itunes_title",
+    "itunes_type",
+    "new_feed_url",
+    "locked_owner",
+    "medium",
+    "license",
+    "update_frequency",
+    "update_frequency_text",
+    "location_name",
+    "location_geo",
+    "location_osm",
+    "analytics_prefix",
+    "timezone",
+)
+SETTINGS_FLAGS = ("explicit", "complete", "itunes_block", "locked")
+REQUIRED = ("title", "language", "author", "owner_name", "owner_email", "category", "timezone")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
+GEO_URI = re.compile(r"^geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$")
+MAX_ARTWORK_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class ShowSettings:
+    """Everything the studio's settings page sets, parsed from the form.
+
+    ``fields`` are Show columns; ``persons`` are podcast:person rows (also the
+    default persons of new episodes); ``directory_links`` map a directory to
+    a URL, where an empty URL removes the link.
+    """
+
+    fields: dict[str, Any]
+    persons: list[dict[str, str | None]] = field(default_factory=list)
+    directory_links: dict[str, str] = field(default_factory=dict)
+
+
+def update_show_settings(show_slug: str, settings: ShowSettings) -> Show:
+    """Check every field first, then change the show, its persons and links in one commit.
+
+    Nothing is written when any field is refused, and the feed cache goes stale
+    in the same transaction (see app.services.feed_cache).
+
+    :raise NotFound: for an unknown show.
+    :raise InvalidInput: for the first refused field, named in ``field``.
+    """
+    from app.services.directories import DIRECTORIES
+    from app.services.feed_cache import mark_stale
+
+    show = get_show(show_slug)
+    fields = _clean_settings(settings.fields)
+    persons = [_clean_person(person) for person in settings.persons]
+    links = {}
+    for directory, url in settings.directory_links.items():
+        if directory not in DIRECTORIES:
+            raise InvalidInput(gettext("Unknown directory."), f"link_{directory}")
+        links[directory] = _https_url(url, f"link_{directory}", required=False)
+    for name, value in fields.items():
+        setattr(show, name, value)
+    db.session.execute(delete(Person).where(Person.show_id == show.id, Person.episode_id.is_(None)))
+    db.session.add_all(
+        Person(show_id=show.id, episode_id=None, position=position, **person)
+        for position, person in enumerate(persons)
+    )
+    _replace_links(show, links)
+    mark_stale(db.session, {show.id})  # a bulk delete passes no object through the flush
+    db.session.commit()
+    return show
+
+
+def episode_defaults(show: Show) -> dict[str, Any]:
+    """What a new episode of ``show`` starts with: explicit, license and persons.
+
+    For the upload and the episode editor: ``{"explicit": bool, "license": str | None,
+    "persons": [{"name", "role", "group", "img", "href"}, ...]}``, the persons being
+    the show's own podcast:person list, in order. Plain values, safe to keep.
+    """
+    return {
+        "explicit": bool(show.explicit),
+        "license": show.license,
+        "persons": [
+            {"name": p.name, "role": p.role, "group": p.group, "img": p.img, "href": p.href}
+            for p in show.persons
+        ],
+    }
+
+
+def _clean_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """:raise InvalidInput: for the first field that is missing, too long or malformed."""
+    fields: dict[str, Any] = {}
+    columns = Show.__table__.c
+    for name in SETTINGS_TEXT:
+        if name not in raw:
+            continue
+        value = (raw[name] or "").strip()
+        if name in REQUIRED and not value:
+            raise InvalidInput(gettext("This field is required."), name)
+        length = getattr(columns[name].type, "length", None)
+        if length and len(value) > length:
+            raise InvalidInput(gettext("At most %(count)d characters.", count=length), name)
+        fields[name] = value if value or name == "description" else None
+    for name in SETTINGS_FLAGS:
+        if name in raw:
+            fields[name] = bool(raw[name])
+    _check_show_values(fields)
+    if "feed_page_size" in raw:
+        fields["feed_page_size"] = _page_size(raw["feed_page_size"])
+    if "funding" in raw:
+        fields["funding"] = [
+            {"url": _https_url(url, "funding"), "text": text or url}
+            for url, text in _pairs(raw["funding"], "funding")
+        ]
+    if "txts" in raw:
+        fields["txts"] = [
+            {"text": text, "purpose": purpose} if text else {"text": purpose}
+            for purpose, text in _pairs(raw["txts"], "txts")
+        ]
+    if "podroll" in raw:
+        fields["podroll"] = [
+            {"feed_guid": _guid(guid), "feed_url": url or None}
+            for guid, url in _pairs(raw["podroll"], "podroll")
+        ]
+    return fields
+
+
+def _check_show_values(fields: dict[str, Any]) -> None:
+    """The checks beyond length: language tag, email, zone, category, choices and URLs."""
+    from app.services.feed_extras import ITUNES_TYPES, MEDIUMS
+    from app.services.users import normal_email
+    from feeds.categories import is_valid_category
+
+    if "language" in fields and not LANGUAGE_TAG.match(fields["language"]):
+        raise InvalidInput(gettext("Give a language code such as “sv” or “en”."), "language")
+    for name in ("owner_email", "locked_owner"):
+        if fields.get(name):
+            try:
+                fields[name] = normal_email(fields[name])
+            except InvalidInput as exc:
+                raise InvalidInput(exc.message, name) from None
+    if "timezone" in fields and not _is_time_zone(fields["timezone"]):
+        raise InvalidInput(gettext("Give a time zone such as “Europe/Stockholm”."), "timezone")
+    if "category" in fields and not is_valid_category(
+        fields["category"], fields.get("subcategory")
+    ):
+        raise InvalidInput(
+            gettext("This subcategory does not belong to the category."), "subcategory"
+        )
+    if fields.get("itunes_type", "episodic") not in ITUNES_TYPES:
+        raise InvalidInput(gettext("Choose episodic or serial."), "itunes_type")
+    if fields.get("medium", "podcast") not in MEDIUMS:
+        raise InvalidInput(gettext("Choose a medium from the list."), "medium")
+    if fields.get("new_feed_url"):
+        _https_url(fields["new_feed_url"], "new_feed_url", schemes=("https", "http"))
+    prefix = fields.get("analytics_prefix")
+    schemes = ("https", "http")  # as app.services.analytics accepts on the statistics page
+    if prefix and not (
+        _https_url(prefix, "analytics_prefix", schemes=schemes)
+        and prefix.endswith("/")
+        and not any(c in prefix for c in " ?#\"'<>")
+    ):
+        raise InvalidInput(
+            gettext("The prefix is an https:// address ending in “/”."), "analytics_prefix"
+        )
+    if fields.get("location_geo") and not GEO_URI.match(fields["location_geo"]):
+        raise InvalidInput(
+            gettext("Write the position as geo:latitude,longitude, e.g. geo:55.6,13.0."),
+            "location_geo",
+        )
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name or name == "UTC"
+
+
+def _page_size(value: Any) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise InvalidInput(
+            gettext("Give a number of episodes from 1 to 10000, or leave empty."),
+            "feed_page_size",
+        )
+    return int(text)
+
+
+def _pairs(text: str, name: str) -> list[tuple[str, str]]:
+    """One entry a line, ``first | second``; the second part may be left out."""
+    pairs = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        first, _, second = (part.strip() for part in line.partition("|"))
+        if not first or len(first) > 1000 or len(second) > 1000:
+            raise InvalidInput(gettext("Each line needs a value before the “|”."), name)
+        pairs.append((first, second))
+    return pairs
+
+
+def _guid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidInput(
+            gettext("A podroll line starts with the other show's podcast GUID."), "podroll"
+        ) from None
+
+
+def _https_url(
+    url: str, name: str, *, required: bool = True, schemes: tuple[str, ...] = ("https",)
+) -> str:
+    """:raise InvalidInput: unless ``url`` is an absolute ASCII address of one of ``schemes``."""
+    url = (url or "").strip()
+    if not url and not required:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in schemes or not parts.netloc or not url.isascii() or len(url) > 1000:
+        raise InvalidInput(gettext("Give a full address starting with https://."), name)
+    return url
+
+
+def _clean_person(person: dict[str, str | None]) -> dict[str, str | None]:
+    """:raise InvalidInput: for a person without a name or with a field that is too long."""
+    cleaned = {key: (person.get(key) or "").strip() or None for key in PERSON_KEYS}
+    if not cleaned["name"]:
+        raise InvalidInput(gettext("Every person needs a name."), "persons")
+    columns = Person.__table__.c
+    for key, value in cleaned.items():
+        if value and len(value) > columns[key].type.length:
+            raise InvalidInput(
+                gettext("At most %(count)d characters.", count=columns[key].type.length),
+                "persons",
+            )
+    for key in ("img", "href"):
+        if cleaned[key]:
+            _https_url(cleaned[key], "persons", schemes=("https", "http"))
+    return cleaned
+
+
+PERSON_KEYS = ("name", "role", "group", "img", "href")
+
+
+def _replace_links(show: Show, links: dict[str, str]) -> None:
+    current = {link.directory: link for link in show.directory_links}
+    for directory, url in links.items():
+        if not url:
+            if directory in current:
+                show.directory_links.remove(current[directory])
+        elif directory in current:
+            current[directory].url = url
+        else:
+            show.directory_links.append(DirectoryLink(directory=directory, url=url))
+
+
+def replace_artwork(show_slug: str, upload: BinaryIO, filename: str | None = None) -> Show:
+    """Store the upload as the show's original artwork and its square JPEG as the feed image.
+
+    Both objects are stored before the commit; if anything fails, neither stays
+    in storage (store_file removes them). The previous artwork's objects are
+    removed after the commit: their keys are never reused.
+
+    :raise NotFound: for an unknown show.
+    :raise InvalidInput: for a file that is not a usable JPEG or PNG, with the reason.
+    """
+    from app.services.files import delete_stored_quietly
+
+    show = get_show(show_slug)
+    data = upload.read(MAX_ARTWORK_BYTES + 1)
+    if not data:
+        raise InvalidInput(gettext("Choose an image file."), "artwork")
+    if len(data) > MAX_ARTWORK_BYTES:
+        raise InvalidInput(gettext("The image file is larger than 20 MB."), "artwork")
+    try:
+        converted = convert_artwork(data)
+    except ArtworkError as exc:
+        raise InvalidInput(_artwork_message(exc.code), "artwork") from exc
+    kind = sniff_image(io.BytesIO(data))
+    stem = f"{show.slug}/artwork/{uuid.uuid4().hex}"
+    old = [stored for stored in (show.image, show.image_original) if stored is not None]
+    with (
+        store_file(
+            f"{stem}-original{kind.extension}",
+            io.BytesIO(data),
+            kind.mime_type,
+            original_filename=(filename or "")[:255] or None,
+        ) as original,
+        store_file(f"{stem}.jpg", io.BytesIO(converted.jpeg), "image/jpeg") as image,
+    ):
+        show.image = image
+        show.image_original = original
+        for stored in old:
+            db.session.delete(stored)
+        db.session.commit()
+    delete_stored_quietly([stored.storage_key for stored in old])
+    return show
+
+
+def _artwork_message(code: str) -> str:
+    messages = {
+        "not_image": gettext(
+            "The file is not a JPEG or PNG image. SVG, HTML and other files cannot be artwork."
+        ),
+        "corrupt": gettext("The image is damaged or incomplete. Export it again and retry."),
+        "too_large": gettext(
+            "The image has too many pixels (more than 40 megapixels). "
+            "Make it 3000 × 3000 pixels and retry."
+        ),
+        "too_small": gettext(
+            "The image is too small: apps need at least 1400 × 1400 pixels, square."
+        ),
+    }
+    return messages.get(code, messages["corrupt"])

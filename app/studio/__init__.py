@@ -10,7 +10,10 @@ from flask import Blueprint
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
 from app.studio import (  # noqa: E402  (registers the routes on bp)
+    accounts,  # noqa: F401  (login, logout, invitations, language)
+    admin,  # noqa: F401  (the instance admin's users and shows)
     episodes,  # noqa: F401  (the episode editor and list)
-    routes,  # noqa: F401  (login, logout, the show list)
+    routes,  # noqa: F401  (the show list)
+    settings,  # noqa: F401  (a show's settings, artwork and members)
     uploads,  # noqa: F401  (new episodes: upload and pre-filled form)
 )

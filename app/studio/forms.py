@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -19,9 +20,9 @@ from wtforms import (
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", render_kw={"autocomplete": "username", "required": True})
+    email = EmailField(_("Email"), render_kw={"autocomplete": "username", "required": True})
     password = PasswordField(
-        "Password", render_kw={"autocomplete": "current-password", "required": True}
+        _("Password"), render_kw={"autocomplete": "current-password", "required": True}
     )
 
 

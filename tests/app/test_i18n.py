@@ -46,8 +46,10 @@ def _messages(catalog) -> dict:
 
 
 def test_untranslated_pages_declare_english(client):
-    """The studio and error messages are English text; ``lang`` must say so for screen readers."""
-    assert '<html lang="en">' in client.get("/studio/login").get_data(as_text=True)
+    """Error messages are English text; ``lang`` must say so for screen readers.
+
+    The studio is translated: tests/app/studio/test_accounts.py checks its ``lang``.
+    """
     missing = client.get("/finns-inte/").get_data(as_text=True)
     assert '<html lang="sv">' in missing
     assert '<p role="alert" lang="en">' in missing

@@ -1,0 +1,279 @@
+"""Invitations, password resets and the login rate limit, shared by the studio and the CLI.
+
+There is no mail server: an invitation or reset gives back a one-time token
+that an admin passes on as a link. Only the token's SHA-256 is stored, each
+works once, and it expires (an invitation after 7 days, a reset after an hour).
+
+Failed logins are kept in the database, so every web process behind a load
+balancer counts the same ones. Emails and client addresses are stored only
+as keyed hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import delete, func, select, update
+
+from app.analytics.clients import network_key
+from app.extensions import db
+from app.models import ROLES, AccountToken, LoginFailure, Membership, Show, User, utcnow
+from app.services import members, users
+from app.services.errors import AuthenticationFailed, InvalidInput, NotFound, TooManyRequests
+
+TOKEN_LIFETIMES = {"invite": timedelta(days=7), "reset": timedelta(hours=1)}
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_CLIENT = 20
+
+
+# --- logging in ---------------------------------------------------------------
+
+
+def log_in(email: str, password: str, client_address: str | None) -> User:
+    """Check the password, unless this email or client failed too often in 15 minutes.
+
+    A refused attempt is recorded before the error is raised; a successful one is not.
+
+    :raise TooManyRequests: after 5 failures for the email or 20 from the client address.
+    :raise AuthenticationFailed: for a wrong email or password.
+    """
+    email_key = _keyed("email", (email or "").strip().lower())
+    client_key = _keyed("client", network_key(client_address))
+    _check_rate(email_key, client_key)
+    try:
+        return users.authenticate(email, password)
+    except AuthenticationFailed:
+        db.session.rollback()
+        db.session.add(LoginFailure(email_key=email_key, client_key=client_key, failed_at=utcnow()))
+        db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < _window_start()))
+        db.session.commit()
+        raise
+
+
+def _check_rate(email_key: str, client_key: str) -> None:
+    since = _window_start()
+    for column, key, limit in (
+        (LoginFailure.email_key, email_key, MAX_FAILURES_PER_EMAIL),
+        (LoginFailure.client_key, client_key, MAX_FAILURES_PER_CLIENT),
+    ):
+        row = db.session.execute(
+            select(func.count(), func.min(LoginFailure.failed_at)).where(
+                column == key, LoginFailure.failed_at >= since
+            )
+        ).one()
+        if row[0] >= limit:
+            wait = FAILURE_WINDOW - (utcnow() - _aware(row[1]))
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            raise TooManyRequests(
+                gettext(
+                    "Too many failed logins. Wait %(minutes)d minutes and try again, "
+                    "or ask an admin for a password reset link.",
+                    minutes=minutes,
+                )
+            )
+
+
+def _aware(value: datetime) -> datetime:
+    """``min()`` over a UTCDateTime column skips the type's conversion on some databases."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+def _window_start() -> datetime:
+    return utcnow() - FAILURE_WINDOW
+
+
+def _keyed(kind: str, value: str) -> str:
+    """A keyed hash: equal for equal input, useless without the app's secret key."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- one-time links ---------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: str) -> str:
+    """A new one-time token for ``user``; earlier unused ones of the same purpose stop working.
+
+    The token is returned once and never stored; commit happens here.
+    """
+    now = utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(expires_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_token_hash(token),
+            expires_at=now + TOKEN_LIFETIMES[purpose],
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def token_account(token: str) -> AccountToken:
+    """The unused, unexpired token row; the page behind a link shows whose it is.
+
+    :raise NotFound: for an unknown, used or expired token, with one message for all.
+    """
+    row = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == _token_hash(token or ""))
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.active:
+        raise NotFound(
+            gettext("This link has expired or has already been used. Ask an admin for a new one.")
+        )
+    return row
+
+
+def set_password_with_token(token: str, password: str, confirm: str) -> User:
+    """Set the password through a link, which then stops working.
+
+    The token is spent with a conditional update, so two requests racing with
+    the same link cannot both succeed.
+
+    :raise NotFound: for an unknown, used or expired link.
+    :raise InvalidInput: for a short password or one that does not match ``confirm``.
+    """
+    row = token_account(token)
+    users.check_password(password)
+    if password != confirm:
+        raise InvalidInput(gettext("The two passwords are not the same."), "confirm")
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise NotFound(gettext("This link has already been used. Ask an admin for a new one."))
+    user = row.user
+    user.password_hash = users.hash_password(password)
+    db.session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Who was invited, and the token for their link (None: they already have a password)."""
+
+    user: User
+    token: str | None
+
+
+def invite(
+    email: str, *, is_admin: bool = False, show: Show | None = None, role: str | None = None
+) -> Invitation:
+    """Invite someone by email, optionally with a role on a show.
+
+    A new person gets an account without a password and a 7-day link to set one.
+    Someone who already has an account only gets the role: no link is needed.
+    Someone invited earlier who never set a password gets a fresh link.
+
+    :raise InvalidInput: for a malformed email or an unknown role.
+    """
+    email = users.normal_email(email)
+    if role is not None and role not in ROLES:
+        raise InvalidInput(gettext("Choose author, editor or admin."), "role")
+    user = users.find_user(email)
+    if user is None:
+        user = User(email=email, password_hash="", is_admin=is_admin)
+        db.session.add(user)
+        db.session.flush()
+    elif is_admin:
+        user.is_admin = True
+    if show is not None and role is not None:
+        _put_membership(user, show, role)
+    db.session.commit()
+    token = None if user.has_password else issue_token(user, "invite")
+    return Invitation(user, token)
+
+
+def reset_token(email: str) -> str:
+    """A one-hour link to set a new password, for an admin to pass on.
+
+    :raise NotFound: for an unknown or deactivated user.
+    """
+    user = users.find_user(email)
+    if user is None or not user.active:
+        raise NotFound(gettext("There is no active user with this email."), "email")
+    return issue_token(user, "reset" if user.has_password else "invite")
+
+
+# --- a show's members, as its admins manage them -----------------------------------
+
+
+def show_members(show: Show) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.show_id == show.id)
+            .order_by(User.email)
+        )
+    )
+
+
+def change_member(show: Show, user_id: int, role: str | None, *, acting: User) -> None:
+    """Change a member's role on ``show``, or remove them with ``None``.
+
+    :raise NotFound: when the user is no member of this show (another show's user id).
+    :raise InvalidInput: for an unknown role, or when admins would change their own role.
+    """
+    membership = db.session.get(Membership, (user_id, show.id))
+    if membership is None:
+        raise NotFound(gettext("This person is not a member of the show."))
+    if user_id == acting.id and not acting.is_admin:
+        raise InvalidInput(gettext("You cannot change your own role."), "role")
+    if role is not None and role not in ROLES:
+        raise InvalidInput(gettext("Choose author, editor or admin."), "role")
+    if role is None:
+        db.session.delete(membership)
+    else:
+        membership.role = role
+    db.session.commit()
+
+
+def give_role(user_id: int, show_slug: str, role: str | None) -> None:
+    """An instance admin gives a user a role on any show (``None``: none).
+
+    :raise NotFound: for an unknown user or show.
+    :raise InvalidInput: for an unknown role.
+    """
+    user = users.get_user(user_id)
+    show = db.session.scalar(select(Show).where(Show.slug == show_slug))
+    if show is None:
+        raise NotFound(gettext("There is no such show."), "show")
+    if role is not None and role not in ROLES:
+        raise InvalidInput(gettext("Choose author, editor or admin."), "role")
+    members.set_role(user, show, role)
+
+
+def _put_membership(user: User, show: Show, role: str) -> None:
+    membership = db.session.get(Membership, (user.id, show.id))
+    if membership is None:
+        db.session.add(Membership(user_id=user.id, show_id=show.id, role=role))
+    else:
+        membership.role = role
