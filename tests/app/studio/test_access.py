@@ -44,7 +44,23 @@ def two_shows(app, show, audio_dir):
         b_id = get_show(SHOW_B).id
     b_member = member(app, SHOW_B, "b-member@example.org", "admin")
     member(app, show, "a-admin@example.org", "admin")
-    values = {"show_slug": SHOW_B, "user_id": b_member, "show_id": b_id, **episode_b}
+    with app.app_context():
+        from app.extensions import db
+        from app.models import User
+        from app.services.uploads import begin_upload
+
+        # B's member has an upload under way: its token must be of no use to A.
+        pending = begin_upload(
+            get_show(SHOW_B), db.session.get(User, b_member), "b.mp3", 1000, "audio/mpeg", None
+        )
+        upload_b = {"token": pending.token}
+    values = {
+        "show_slug": SHOW_B,
+        "user_id": b_member,
+        "show_id": b_id,
+        **episode_b,
+        **upload_b,
+    }
     return client_as(app, "a-admin@example.org"), values
 
 
@@ -97,9 +113,14 @@ def test_walk_reaches_b_for_its_own_member(app, two_shows):
     _, values = two_shows
     client = client_as(app, "b-member@example.org")
     for rule, method in studio_rules(app):
-        if method == "GET":
+        if method == "GET" and rule.endpoint not in NOT_THERE_YET:
             url = url_for_rule(rule, values)
             assert client.get(url).status_code == 200, url
+
+
+# GET routes whose 404 for B's own member is about content, not access: B's upload
+# has not arrived yet, so it has no cover art to show.
+NOT_THERE_YET = {"studio.upload_cover"}
 
 
 OWN_ADMIN_ROUTES = [
@@ -124,8 +145,9 @@ def test_weaker_roles_get_403_on_admin_routes(app, show, role):
         data = {**HOSTILE_FORM, "csrf_token": token} if method == "POST" else None
         response = client.open(url, method=method, data=data)
         assert response.status_code == 403, (method, url)
-    assert client.get("/studio/testpodden/").status_code == 200
     assert (database_dump(app), stored_keys(app)) == before
+    # Checked last: the show page renders the feed, which assigns podcast:guid once.
+    assert client.get("/studio/testpodden/").status_code == 200
 
 
 def test_show_admin_reaches_admin_routes(app, show):

@@ -166,7 +166,7 @@ class TestBadInput:
     def test_wrong_password(self, app, client, producer, before):
         response = log_in(client, producer, "wrong password!")
         assert response.status_code == 401
-        assert "E-postadressen eller lösenordet är fel." in response.get_data(as_text=True)
+        assert "The email or the password is wrong." in response.get_data(as_text=True)
         assert client.get("/studio/").status_code == 302
         self.assert_nothing_kept(app, before)
 
