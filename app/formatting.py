@@ -25,3 +25,20 @@ def iso_duration(seconds: float | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{secs}S"
+
+
+def language_name(code: str) -> str:
+    """A language code as its own speakers write it, for links between transcripts.
+
+    In its own language, so a listener finds theirs whatever the page's language.
+
+    >>> language_name("sv-SE"), language_name("en"), language_name("xx-nope")
+    ('svenska', 'English', 'xx-nope')
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return locale.get_language_name(locale) or code

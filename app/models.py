@@ -171,6 +171,13 @@ class Episode(db.Model):
     image_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     # Bumped by every studio save: a save based on an older version is refused, not lost.
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # --- site ---
+    # The words of every transcript of the episode, for the search index (FTS5 triggers
+    # on SQLite, the generated search_vector on PostgreSQL). Kept by the transcript
+    # services; deferred, because only the index reads it and it can be long.
+    transcript_text: Mapped[str] = mapped_column(
+        Text, default="", server_default="", deferred=True
+    )
 
     show: Mapped[Show] = relationship(back_populates="episodes")
     audio: Mapped[StoredFile] = relationship(foreign_keys=[audio_id])
@@ -277,6 +284,10 @@ class Transcript(db.Model):
     language: Mapped[str] = mapped_column(String(35))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- site ---
+    # The parsed cues ([{"start", "end", "text", "speaker"}]), so pages show the
+    # transcript without reading storage; the stored file stays the original.
+    cues: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", deferred=True)
 
     file: Mapped[StoredFile] = relationship()
 

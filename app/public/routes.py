@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
+from flask_babel import get_locale
 from werkzeug.http import http_date, parse_date, parse_etags
 
 from app.models import utcnow
@@ -12,7 +13,14 @@ from app.public.structured import podcast_episode, podcast_series
 from app.public.subscribe import subscribe_options
 from app.services import catalog, episodes, feed_extras, search, shows
 from app.services.feed import cached_feed
-from app.urls import absolute_url, embed_url, episode_url, feed_url, show_url
+from app.urls import (
+    absolute_url,
+    embed_url,
+    episode_url,
+    feed_url,
+    show_url,
+    site_embed_target,
+)
 from feeds.chapters import CHAPTERS_MIME_TYPE
 from media.transcripts import FORMATS
 
@@ -22,7 +30,9 @@ FEED_MAX_AGE = 60
 
 @bp.get("/")
 def index():
-    return render_template("public/index.html", shows=shows.list_shows())
+    return render_template(
+        "public/index.html", shows=shows.list_shows(), embed_target=site_embed_target()
+    )
 
 
 @bp.get("/<show_slug>/")
@@ -51,14 +61,27 @@ def episode(show_slug: str, episode_slug: str):
     """:raise 404: for an unknown show, or an episode that is unknown or not yet public."""
     found = shows.get_show(show_slug)
     item = episodes.get_published_episode(found, episode_slug)
-    return render_template(
+    text = catalog.episode_text(item, get_locale().language, request.args.get("transcript"))
+    page = render_template(
         "public/episode.html",
         show=found,
         episode=item,
+        text=text,
         canonical=episode_url(item),
         structured=podcast_episode(item),
         embed_code=render_template("embed/_iframe.html", src=embed_url(item), title=item.title),
     )
+    return conditional_page(page)
+
+
+def conditional_page(page: str) -> Response:
+    """A page with an ETag of its bytes: a revisit that finds nothing new gets an empty 304.
+
+    The page is built either way; what is saved is the transfer, most of it the transcript.
+    """
+    response = make_response(page)
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/search", endpoint="search")
@@ -66,7 +89,14 @@ def search_page():
     """:raise 422: for a query longer than the search accepts."""
     query = request.args.get("q", "").strip()
     hits = search.search_episodes(query) if query else []
-    return render_template("public/search.html", query=query, hits=hits)
+    embed_target = (
+        absolute_url(
+            "public.episode", show_slug=hits[0].show_slug, episode_slug=hits[0].episode_slug
+        )
+        if hits
+        else site_embed_target()
+    )
+    return render_template("public/search.html", query=query, hits=hits, embed_target=embed_target)
 
 
 @bp.get("/sitemap.xml")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from app.extensions import db
 from app.models import utcnow
@@ -37,6 +37,7 @@ class SearchHit:
     episode_title: str
     published_at: datetime
     snippet: Markup
+    in_transcript: bool = False  # found only with the words of a transcript
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -58,7 +59,12 @@ def query_terms(query: str) -> list[str]:
 
 
 def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
-    """Published episodes matching every word, best match first.
+    """Published episodes matching every word in their title, notes or transcripts,
+    best match first. A hit that needs its transcript to match says so and shows a
+    passage of the transcript; others show their notes.
+
+    Ranking picks the page of hits first; passages are cut only for those, so a
+    word every episode contains costs a ranking, not a thousand snippets.
 
     :raise InvalidInput: when the query is too long.
     """
@@ -72,44 +78,114 @@ def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
     return [_hit(row) for row in rows]
 
 
-def _search_sqlite(terms: list[str], now: datetime):
-    match = " ".join(f'"{term}"' for term in terms) + "*"
-    statement = text(
-        """
-        SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
-               e.slug AS episode_slug, e.title AS episode_title, e.published_at,
-               snippet(episode_search, -1, :start, :stop, '…', 16) AS snippet
-        FROM episode_search
-        JOIN episodes e ON e.id = episode_search.rowid
-        JOIN shows s ON s.id = e.show_id
-        WHERE episode_search MATCH :match AND e.published_at <= :now
-        ORDER BY bm25(episode_search, 10.0, 2.0, 1.0), e.published_at DESC
-        LIMIT :limit
-        """
+_SQLITE_RANKED = text(
+    """
+    SELECT e.id, s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
+           e.slug AS episode_slug, e.title AS episode_title, e.published_at
+    FROM episode_search
+    JOIN episodes e ON e.id = episode_search.rowid
+    JOIN shows s ON s.id = e.show_id
+    WHERE episode_search MATCH :match AND e.published_at <= :now
+    ORDER BY bm25(episode_search, 10.0, 2.0, 1.0), e.published_at DESC
+    LIMIT :limit
+    """
+)
+_SQLITE_PASSAGES = text(
+    """
+    SELECT rowid AS id,
+           snippet(episode_search, 1, :start, :stop, '…', 16) AS notes,
+           snippet(episode_search, 2, :start, :stop, '…', 16) AS transcript
+    FROM episode_search
+    WHERE episode_search MATCH :match AND rowid IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
+_SQLITE_WITHOUT_TRANSCRIPT = text(
+    "SELECT rowid FROM episode_search WHERE episode_search MATCH :match AND rowid IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _search_sqlite(terms: list[str], now: datetime) -> list[_Row]:
+    phrases = " ".join(f'"{term}"' for term in terms) + "*"
+    ranked = db.session.execute(
+        _SQLITE_RANKED, {"match": phrases, "now": _naive(now), "limit": MAX_RESULTS}
+    ).all()
+    if not ranked:
+        return []
+    ids = [row.id for row in ranked]
+    marks = {"start": _START, "stop": _STOP}
+    passages = {
+        row.id: row
+        for row in db.session.execute(_SQLITE_PASSAGES, {"match": phrases, "ids": ids, **marks})
+    }
+    # The same words restricted to title and notes: what does not match needed a transcript.
+    without = set(
+        db.session.scalars(
+            _SQLITE_WITHOUT_TRANSCRIPT, {"match": f"{{title notes}} : ({phrases})", "ids": ids}
+        )
     )
-    params = {"match": match, "now": _naive(now), "limit": MAX_RESULTS}
-    return db.session.execute(statement, {**params, "start": _START, "stop": _STOP}).all()
+    rows = []
+    for row in ranked:
+        in_transcript = row.id not in without
+        passage = passages[row.id]
+        snippet = passage.transcript if in_transcript else passage.notes
+        rows.append(_Row(*row[1:], snippet=snippet, in_transcript=in_transcript))
+    return rows
 
 
-def _search_postgresql(terms: list[str], now: datetime):
-    tsquery = " & ".join([*terms[:-1], terms[-1] + ":*"])
-    statement = text(
-        """
-        SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
-               e.slug AS episode_slug, e.title AS episode_title, e.published_at,
-               ts_headline('simple', e.title || ' ' || e.description, q,
-                           'StartSel=' || :start || ', StopSel=' || :stop
-                           || ', MaxWords=30, MinWords=10') AS snippet
-        FROM episodes e
-        JOIN shows s ON s.id = e.show_id,
-             to_tsquery('simple', :tsquery) AS q
+_POSTGRESQL = text(
+    """
+    SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
+           e.slug AS episode_slug, e.title AS episode_title, e.published_at,
+           NOT e.in_notes AS in_transcript,
+           ts_headline('simple',
+                       CASE WHEN e.in_notes THEN e.title || ' ' || e.description
+                            ELSE e.transcript_text END,
+                       to_tsquery('simple', :tsquery),
+                       'StartSel=' || :start || ', StopSel=' || :stop
+                       || ', MaxWords=30, MinWords=10') AS snippet
+    FROM (
+        SELECT e.id, e.show_id, e.slug, e.title, e.description, e.transcript_text,
+               e.published_at, ts_rank(e.search_vector, q) AS rank,
+               e.search_vector @@ to_tsquery('simple', :notes_tsquery) AS in_notes
+        FROM episodes e, to_tsquery('simple', :tsquery) AS q
         WHERE e.search_vector @@ q AND e.published_at <= :now
-        ORDER BY ts_rank(e.search_vector, q) DESC, e.published_at DESC
+        ORDER BY rank DESC, e.published_at DESC
         LIMIT :limit
-        """
-    )
-    params = {"tsquery": tsquery, "now": _naive(now), "limit": MAX_RESULTS}
-    return db.session.execute(statement, {**params, "start": _START, "stop": _STOP}).all()
+    ) AS e
+    JOIN shows s ON s.id = e.show_id
+    ORDER BY e.rank DESC, e.published_at DESC
+    """
+)
+
+
+def _search_postgresql(terms: list[str], now: datetime) -> list[_Row]:
+    """Weights A and B are the title and notes (migration 0004); C the transcripts (0010).
+
+    A query restricted to A and B tells the hits that needed a transcript; passages
+    are cut only for the page of hits the subquery picked.
+    """
+    words, last = terms[:-1], terms[-1]
+    params = {
+        "tsquery": " & ".join([*words, last + ":*"]),
+        "notes_tsquery": " & ".join([*(word + ":AB" for word in words), last + ":*AB"]),
+        "now": _naive(now),
+        "limit": MAX_RESULTS,
+        "start": _START,
+        "stop": _STOP,
+    }
+    return [_Row(*row) for row in db.session.execute(_POSTGRESQL, params)]
+
+
+@dataclass(frozen=True)
+class _Row:
+    show_slug: str
+    show_title: str
+    show_language: str
+    episode_slug: str
+    episode_title: str
+    published_at: datetime | str
+    in_transcript: bool
+    snippet: str | None
 
 
 def _naive(moment: datetime) -> datetime:
@@ -129,6 +205,7 @@ def _hit(row) -> SearchHit:
         episode_title=row.episode_title,
         published_at=published.replace(tzinfo=UTC),
         snippet=_marked(row.snippet or ""),
+        in_transcript=row.in_transcript,
     )
 
 
