@@ -112,9 +112,7 @@ class EpisodeText:
     languages: tuple[str, ...]
 
 
-def episode_text(
-    episode: Episode, page_language: str, wanted: str | None = None
-) -> EpisodeText:
+def episode_text(episode: Episode, page_language: str, wanted: str | None = None) -> EpisodeText:
     """Chapters and the transcript to show, in three small queries whatever their length.
 
     The cues come parsed from the database, never from storage, so the page

@@ -46,6 +46,7 @@ def demo_env(backend: str, app_config: dict, instance: Path, port: int) -> dict[
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         PORT=str(port),
         WEB_CONCURRENCY="2",
+        WEBSUB_HUB_URL="",  # no pings from the tests to the public hub
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     if backend == "production":
