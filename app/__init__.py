@@ -60,7 +60,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from app import assets, urls
-    from app.formatting import clock, language_name
+    from app.formatting import clock, language_name, seconds
 
     app.jinja_env.globals.update(
         media_url=urls.media_url,
@@ -72,6 +72,7 @@ def register_template_globals(app: Flask) -> None:
     )
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["seconds"] = seconds
 
 
 def register_i18n(app: Flask) -> None:

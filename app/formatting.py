@@ -42,3 +42,12 @@ def language_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return locale.get_language_name(locale) or code
+
+
+def seconds(value: float | None) -> str:
+    """Seconds for data attributes, to the millisecond and without a needless ``.0``.
+
+    >>> seconds(10.0), seconds(4.5), seconds(1.23456), seconds(None)
+    ('10', '4.5', '1.235', '0')
+    """
+    return format(value or 0, ".3f").rstrip("0").rstrip(".")

@@ -175,9 +175,7 @@ class Episode(db.Model):
     # The words of every transcript of the episode, for the search index (FTS5 triggers
     # on SQLite, the generated search_vector on PostgreSQL). Kept by the transcript
     # services; deferred, because only the index reads it and it can be long.
-    transcript_text: Mapped[str] = mapped_column(
-        Text, default="", server_default="", deferred=True
-    )
+    transcript_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
 
     show: Mapped[Show] = relationship(back_populates="episodes")
     audio: Mapped[StoredFile] = relationship(foreign_keys=[audio_id])
