@@ -15,6 +15,7 @@ from app.embed import oembed
 from app.embed.theme import parse_theme
 from app.i18n import use_content_language
 from app.models import Episode, Show
+from app.public.responses import page_response
 from app.services import catalog, episodes, shows
 from app.services.errors import InvalidInput
 from app.urls import episode_url
@@ -85,13 +86,12 @@ def _player_page(show: Show, item: Episode) -> Response:
         compact=compact,
         canonical=episode_url(item),
     )
-    response = make_response(page)
-    response.add_etag()
+    response = page_response(page)
     response.headers["Content-Security-Policy"] = embed_policy(
         current_app.config["EMBED_ALLOWED_ORIGINS"]
     )
     response.headers["Cache-Control"] = "public, max-age=300"
-    return response.make_conditional(request)
+    return response
 
 
 def embed_policy(allowed_origins: tuple[str, ...]) -> str:

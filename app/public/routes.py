@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from werkzeug.http import http_date, parse_date, parse_etags
 
 from app.models import utcnow
+from app.public.responses import page_response
 from app.public.structured import podcast_episode, podcast_series
 from app.public.subscribe import subscribe_options
 from app.services import catalog, episodes, feed_extras, search, shows
@@ -71,17 +72,7 @@ def episode(show_slug: str, episode_slug: str):
         structured=podcast_episode(item),
         embed_code=render_template("embed/_iframe.html", src=embed_url(item), title=item.title),
     )
-    return conditional_page(page)
-
-
-def conditional_page(page: str) -> Response:
-    """A page with an ETag of its bytes: a revisit that finds nothing new gets an empty 304.
-
-    The page is built either way; what is saved is the transfer, most of it the transcript.
-    """
-    response = make_response(page)
-    response.add_etag()
-    return response.make_conditional(request)
+    return page_response(page)
 
 
 @bp.get("/search", endpoint="search")

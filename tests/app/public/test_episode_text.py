@@ -182,3 +182,21 @@ def test_episode_page_and_embed_answer_304_when_unchanged(client, full):
         again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304
         assert again.data == b""
+
+
+@pytest.mark.parametrize("path", [EPISODE, EMBED])
+def test_pages_are_gzipped_when_accepted_with_their_own_etag(client, full, path):
+    import gzip
+
+    plain = client.get(path)
+    packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.headers.get("Content-Encoding") is None
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(
+        path, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+    )
+    assert again.status_code == 304
