@@ -61,11 +61,13 @@ def register_blueprints(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     from app import assets, urls
     from app.formatting import clock, language_name, seconds
+    from app.public.fragments import cue_list
 
     app.jinja_env.globals.update(
         media_url=urls.media_url,
         enclosure_url=urls.enclosure_url,
         this_page_with=urls.this_page_with,
+        cue_list=cue_list,
         feed_url=urls.feed_url,
         absolute_url=urls.absolute_url,
         asset_url=assets.asset_url,

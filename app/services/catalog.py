@@ -100,25 +100,24 @@ class ChapterMark:
 
 @dataclass(frozen=True)
 class EpisodeText:
-    """What a page shows beside the player: chapters, and one transcript as timed cues.
+    """What a page shows beside the player: chapters, and which transcript.
 
-    ``language`` is the transcript shown (None without transcripts); ``languages``
-    lists every transcript the episode has, so the page can link to the others.
+    ``transcript_id`` is the transcript shown (None without transcripts), in
+    ``language``; ``languages`` lists every transcript the episode has, so the
+    page can link to the others. The cues come from ``transcript_cues``.
     """
 
     chapters: tuple[ChapterMark, ...]
+    transcript_id: int | None
     language: str | None
-    cues: tuple[Cue, ...]
     languages: tuple[str, ...]
 
 
 def episode_text(episode: Episode, page_language: str, wanted: str | None = None) -> EpisodeText:
-    """Chapters and the transcript to show, in three small queries whatever their length.
+    """Chapters and the transcript to show, in two small queries however long they are.
 
-    The cues come parsed from the database, never from storage, so the page
-    costs the same on local disk and S3. The transcript shown is ``wanted``
-    when the episode has it, else the one in the page's language, else the
-    show's, else the first.
+    The transcript shown is ``wanted`` when the episode has it, else the one in
+    the page's language, else the show's, else the first.
     """
     chapters = tuple(
         ChapterMark(start, title)
@@ -135,11 +134,18 @@ def episode_text(episode: Episode, page_language: str, wanted: str | None = None
     ).all()
     languages = tuple(language for _, language in transcripts)
     chosen = pick_language(languages, wanted, page_language, episode.show.language)
-    if chosen is None:
-        return EpisodeText(chapters, None, (), languages)
-    transcript_id = next(id_ for id_, language in transcripts if language == chosen)
+    transcript_id = next((id_ for id_, language in transcripts if language == chosen), None)
+    return EpisodeText(chapters, transcript_id, chosen, languages)
+
+
+def transcript_cues(transcript_id: int) -> list[Cue]:
+    """A transcript's cues, parsed when it was stored: pages never read storage.
+
+    A transcript row is never changed, only replaced by a new row, so what
+    this returns for an id may be kept as long as the id lives.
+    """
     cues = db.session.scalar(select(Transcript.cues).where(Transcript.id == transcript_id))
-    return EpisodeText(chapters, chosen, tuple(cues_from_data(cues)), languages)
+    return cues_from_data(cues or ())
 
 
 def pick_language(languages: tuple[str, ...], *preferred: str | None) -> str | None:

@@ -63,8 +63,10 @@ def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
     best match first. A hit that needs its transcript to match says so and shows a
     passage of the transcript; others show their notes.
 
-    Ranking picks the page of hits first; passages are cut only for those, so a
-    word every episode contains costs a ranking, not a thousand snippets.
+    Ranking picks the page of hits first; passages are cut only for those.
+    Transcript passages are cut here rather than by the database: its snippet
+    functions re-read a whole transcript per hit, which made a common word cost
+    most of a second over 50 half-hour transcripts (bench/README.md).
 
     :raise InvalidInput: when the query is too long.
     """
@@ -75,7 +77,7 @@ def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
         rows = _search_postgresql(terms, now or utcnow())
     else:
         rows = _search_sqlite(terms, now or utcnow())
-    return [_hit(row) for row in rows]
+    return [_hit(row, terms) for row in rows]
 
 
 _SQLITE_RANKED = text(
@@ -90,18 +92,17 @@ _SQLITE_RANKED = text(
     LIMIT :limit
     """
 )
-_SQLITE_PASSAGES = text(
+# The same words within title and notes only: the hits that match here need no transcript.
+_SQLITE_NOTES = text(
     """
-    SELECT rowid AS id,
-           snippet(episode_search, 1, :start, :stop, '…', 16) AS notes,
-           snippet(episode_search, 2, :start, :stop, '…', 16) AS transcript
+    SELECT rowid AS id, snippet(episode_search, 1, :start, :stop, '…', 16) AS notes
     FROM episode_search
     WHERE episode_search MATCH :match AND rowid IN :ids
     """
 ).bindparams(bindparam("ids", expanding=True))
-_SQLITE_WITHOUT_TRANSCRIPT = text(
-    "SELECT rowid FROM episode_search WHERE episode_search MATCH :match AND rowid IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+_TRANSCRIPTS = text("SELECT id, transcript_text FROM episodes WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 
 
 def _search_sqlite(terms: list[str], now: datetime) -> list[_Row]:
@@ -112,24 +113,24 @@ def _search_sqlite(terms: list[str], now: datetime) -> list[_Row]:
     if not ranked:
         return []
     ids = [row.id for row in ranked]
-    marks = {"start": _START, "stop": _STOP}
-    passages = {
-        row.id: row
-        for row in db.session.execute(_SQLITE_PASSAGES, {"match": phrases, "ids": ids, **marks})
-    }
-    # The same words restricted to title and notes: what does not match needed a transcript.
-    without = set(
-        db.session.scalars(
-            _SQLITE_WITHOUT_TRANSCRIPT, {"match": f"{{title notes}} : ({phrases})", "ids": ids}
-        )
+    notes = dict(
+        db.session.execute(
+            _SQLITE_NOTES,
+            {"match": f"{{title notes}} : ({phrases})", "ids": ids, "start": _START, "stop": _STOP},
+        ).all()
     )
-    rows = []
-    for row in ranked:
-        in_transcript = row.id not in without
-        passage = passages[row.id]
-        snippet = passage.transcript if in_transcript else passage.notes
-        rows.append(_Row(*row[1:], snippet=snippet, in_transcript=in_transcript))
-    return rows
+    transcripts = dict(
+        db.session.execute(_TRANSCRIPTS, {"ids": [id_ for id_ in ids if id_ not in notes]}).all()
+    )
+    return [
+        _Row(
+            *row[1:],
+            in_transcript=row.id not in notes,
+            snippet=notes.get(row.id),
+            transcript_text=transcripts.get(row.id),
+        )
+        for row in ranked
+    ]
 
 
 _POSTGRESQL = text(
@@ -137,12 +138,13 @@ _POSTGRESQL = text(
     SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
            e.slug AS episode_slug, e.title AS episode_title, e.published_at,
            NOT e.in_notes AS in_transcript,
-           ts_headline('simple',
-                       CASE WHEN e.in_notes THEN e.title || ' ' || e.description
-                            ELSE e.transcript_text END,
-                       to_tsquery('simple', :tsquery),
-                       'StartSel=' || :start || ', StopSel=' || :stop
-                       || ', MaxWords=30, MinWords=10') AS snippet
+           CASE WHEN e.in_notes THEN
+               ts_headline('simple', e.title || ' ' || e.description,
+                           to_tsquery('simple', :tsquery),
+                           'StartSel=' || :start || ', StopSel=' || :stop
+                           || ', MaxWords=30, MinWords=10')
+           END AS snippet,
+           CASE WHEN NOT e.in_notes THEN e.transcript_text END AS transcript_text
     FROM (
         SELECT e.id, e.show_id, e.slug, e.title, e.description, e.transcript_text,
                e.published_at, ts_rank(e.search_vector, q) AS rank,
@@ -161,8 +163,7 @@ _POSTGRESQL = text(
 def _search_postgresql(terms: list[str], now: datetime) -> list[_Row]:
     """Weights A and B are the title and notes (migration 0004); C the transcripts (0010).
 
-    A query restricted to A and B tells the hits that needed a transcript; passages
-    are cut only for the page of hits the subquery picked.
+    The same words restricted to A and B tell the hits that needed a transcript.
     """
     words, last = terms[:-1], terms[-1]
     params = {
@@ -185,7 +186,35 @@ class _Row:
     episode_title: str
     published_at: datetime | str
     in_transcript: bool
-    snippet: str | None
+    snippet: str | None  # of the notes, marked by the database
+    transcript_text: str | None  # for a hit found in its transcript
+
+
+def transcript_passage(text: str, terms: list[str], before: int = 60, after: int = 140) -> str:
+    """The words around the first match in a transcript, matches marked as in snippets.
+
+    Every word whole, the last also as a prefix, case ignored: as the indexes match.
+
+    >>> transcript_passage("Åsa: Hej.\\nVi bor i Lindängen nu.", ["lind"]).replace(_START, "[")
+    'Åsa: Hej. Vi bor i [Lindängen\\ue001 nu.'
+    """
+    *words, last = (re.escape(term) for term in terms)
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join([*words, last + r"\w*"]) + r")(?!\w)", re.IGNORECASE
+    )
+    text = " ".join(text.split())
+    first = pattern.search(text)
+    if first is None:
+        return text[: before + after]
+    start = max(0, first.start() - before)
+    end = min(len(text), first.end() + after)
+    if start > 0:
+        start = text.find(" ", start) + 1  # begin and end on whole words
+    if end < len(text):
+        cut = text.rfind(" ", first.end(), end)
+        end = cut if cut != -1 else end
+    window = pattern.sub(lambda match: _START + match.group(0) + _STOP, text[start:end])
+    return ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
 
 
 def _naive(moment: datetime) -> datetime:
@@ -193,7 +222,7 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _hit(row) -> SearchHit:
+def _hit(row: _Row, terms: list[str]) -> SearchHit:
     published = row.published_at
     if isinstance(published, str):  # SQLite returns raw text from a text() query
         published = datetime.fromisoformat(published)
@@ -204,7 +233,11 @@ def _hit(row) -> SearchHit:
         episode_slug=row.episode_slug,
         episode_title=row.episode_title,
         published_at=published.replace(tzinfo=UTC),
-        snippet=_marked(row.snippet or ""),
+        snippet=_marked(
+            transcript_passage(row.transcript_text or "", terms)
+            if row.in_transcript
+            else row.snippet or ""
+        ),
         in_transcript=row.in_transcript,
     )
 

@@ -200,3 +200,12 @@ def test_pages_are_gzipped_when_accepted_with_their_own_etag(client, full, path)
         path, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
     )
     assert again.status_code == 304
+
+
+def test_a_replaced_transcript_is_shown_at_once(app, client, show, full):
+    """Rendered cue lists are kept per transcript row; a replacement is a new row."""
+    assert "Här står husen från sextiotalet." in page(client, EPISODE)
+    transcript(app, show, full, "sv", SV.replace(b"husen", b"skolan"))
+    html = page(client, EPISODE)
+    assert "Här står skolan från sextiotalet." in html
+    assert "husen" not in html
