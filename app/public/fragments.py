@@ -1,9 +1,10 @@
 """Rendered pieces of pages kept in memory: a transcript's list of cues.
 
 A half-hour transcript is hundreds of cues, and rendering them was most of the
-time of an episode page or a player. The list depends only on the transcript,
-which is never changed, only replaced by a new row with a new id, so each
-process keeps the most recently shown ones by id, with no expiry needed.
+time of an episode page or a player. The list depends only on the bytes of the
+stored transcript file, so each process keeps the most recently shown lists
+under the file's SHA-256 (and language), with no expiry needed: a replaced
+transcript is another file with another hash.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ _EXTENSION_KEY = "podhost.cue_lists"
 _lock = threading.Lock()
 
 
-def cue_list(transcript_id: int, language: str) -> Markup:
-    """The transcript's ``<ol>`` of cues, rendered once per process."""
-    cache: OrderedDict[tuple[int, str], Markup] = current_app.extensions.setdefault(
+def cue_list(transcript_id: int, sha256: str, language: str) -> Markup:
+    """The transcript's ``<ol>`` of cues, rendered once per process and file."""
+    cache: OrderedDict[tuple[str, str], Markup] = current_app.extensions.setdefault(
         _EXTENSION_KEY, OrderedDict()
     )
-    key = (transcript_id, language)
+    key = (sha256, language)
     with _lock:
         html = cache.get(key)
         if html is not None:

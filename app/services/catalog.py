@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Chapter, Episode, Show, Transcript, utcnow
+from app.models import Chapter, Episode, Show, StoredFile, Transcript, utcnow
 from app.services.errors import NotFound
 from media.transcripts import Cue, cues_from_data
 
@@ -104,11 +104,14 @@ class EpisodeText:
 
     ``transcript_id`` is the transcript shown (None without transcripts), in
     ``language``; ``languages`` lists every transcript the episode has, so the
-    page can link to the others. The cues come from ``transcript_cues``.
+    page can link to the others. The cues come from ``transcript_cues``;
+    ``transcript_sha256`` is the stored file's hash, which names the cues
+    exactly (SQLite may give a replacement the id of the row it replaced).
     """
 
     chapters: tuple[ChapterMark, ...]
     transcript_id: int | None
+    transcript_sha256: str | None
     language: str | None
     languages: tuple[str, ...]
 
@@ -128,22 +131,21 @@ def episode_text(episode: Episode, page_language: str, wanted: str | None = None
         )
     )
     transcripts = db.session.execute(
-        select(Transcript.id, Transcript.language)
+        select(Transcript.id, Transcript.language, StoredFile.sha256)
+        .join(StoredFile, StoredFile.id == Transcript.file_id)
         .where(Transcript.episode_id == episode.id)
         .order_by(Transcript.language)
     ).all()
-    languages = tuple(language for _, language in transcripts)
+    languages = tuple(row.language for row in transcripts)
     chosen = pick_language(languages, wanted, page_language, episode.show.language)
-    transcript_id = next((id_ for id_, language in transcripts if language == chosen), None)
-    return EpisodeText(chapters, transcript_id, chosen, languages)
+    row = next((row for row in transcripts if row.language == chosen), None)
+    if row is None:
+        return EpisodeText(chapters, None, None, None, languages)
+    return EpisodeText(chapters, row.id, row.sha256, chosen, languages)
 
 
 def transcript_cues(transcript_id: int) -> list[Cue]:
-    """A transcript's cues, parsed when it was stored: pages never read storage.
-
-    A transcript row is never changed, only replaced by a new row, so what
-    this returns for an id may be kept as long as the id lives.
-    """
+    """A transcript's cues, parsed when it was stored: pages never read storage."""
     cues = db.session.scalar(select(Transcript.cues).where(Transcript.id == transcript_id))
     return cues_from_data(cues or ())
 
