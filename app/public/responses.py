@@ -1,4 +1,4 @@
-"""Sending a rendered page: gzip when the browser takes it, an ETag, and 304s.
+"""Sending a rendered public page or player: gzip when the browser takes it, an ETag, 304s.
 
 A transcript makes the episode page and the player long; compressed, an hour
 of transcript costs a listener about a quarter of its size, which keeps the

@@ -31,8 +31,10 @@ FEED_MAX_AGE = 60
 
 @bp.get("/")
 def index():
-    return render_template(
-        "public/index.html", shows=shows.list_shows(), embed_target=site_embed_target()
+    return page_response(
+        render_template(
+            "public/index.html", shows=shows.list_shows(), embed_target=site_embed_target()
+        )
     )
 
 
@@ -47,13 +49,15 @@ def show(show_slug: str):
     canonical = absolute_url(
         "public.show", show_slug=found.slug, page=number if number > 1 else None
     )
-    return render_template(
-        "public/show.html",
-        show=found,
-        page=page,
-        canonical=canonical,
-        structured=podcast_series(found),
-        subscribe_options=subscribe_options(feed_url(found), found.title, links),
+    return page_response(
+        render_template(
+            "public/show.html",
+            show=found,
+            page=page,
+            canonical=canonical,
+            structured=podcast_series(found),
+            subscribe_options=subscribe_options(feed_url(found), found.title, links),
+        )
     )
 
 
@@ -87,7 +91,9 @@ def search_page():
         if hits
         else site_embed_target()
     )
-    return render_template("public/search.html", query=query, hits=hits, embed_target=embed_target)
+    return page_response(
+        render_template("public/search.html", query=query, hits=hits, embed_target=embed_target)
+    )
 
 
 @bp.get("/sitemap.xml")
