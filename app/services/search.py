@@ -24,7 +24,7 @@ MAX_TERMS = 8
 MAX_RESULTS = 50
 # Private-use marks around the matches, escaped away before they become <mark>.
 _START, _STOP = "\ue000", "\ue001"
-# SQLite's FTS5 table and its shadow tables; PostgreSQL's generated column and its index.
+# SQLite's FTS5 table and its shadow tables; PostgreSQL's generated columns and their index.
 SEARCH_SCHEMA_NAMES = ("episode_search", "ix_episodes_search", "search_vector")
 
 
@@ -147,8 +147,8 @@ _POSTGRESQL = text(
            CASE WHEN NOT e.in_notes THEN e.transcript_text END AS transcript_text
     FROM (
         SELECT e.id, e.show_id, e.slug, e.title, e.description, e.transcript_text,
-               e.published_at, ts_rank(e.search_vector, q) AS rank,
-               e.search_vector @@ to_tsquery('simple', :notes_tsquery) AS in_notes
+               e.published_at, ts_rank(e.search_vector_notes, q) AS rank,
+               e.search_vector_notes @@ q AS in_notes
         FROM episodes e, to_tsquery('simple', :tsquery) AS q
         WHERE e.search_vector @@ q AND e.published_at <= :now
         ORDER BY rank DESC, e.published_at DESC
@@ -161,14 +161,13 @@ _POSTGRESQL = text(
 
 
 def _search_postgresql(terms: list[str], now: datetime) -> list[_Row]:
-    """Weights A and B are the title and notes (migration 0004); C the transcripts (0010).
-
-    The same words restricted to A and B tell the hits that needed a transcript.
+    """``search_vector`` (title, notes and transcripts) finds the hits through its index;
+    ``search_vector_notes`` (title and notes) ranks them and tells those that needed a
+    transcript, which come after the others, newest first (migration 0010 says why).
     """
     words, last = terms[:-1], terms[-1]
     params = {
         "tsquery": " & ".join([*words, last + ":*"]),
-        "notes_tsquery": " & ".join([*(word + ":AB" for word in words), last + ":*AB"]),
         "now": _naive(now),
         "limit": MAX_RESULTS,
         "start": _START,
