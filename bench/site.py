@@ -1,8 +1,9 @@
 """Time to first byte and transfer size of the embed page and the episode page.
 
 A show of 1,000 episodes, each stored through the services with five chapters
-and a Swedish transcript of a half-hour episode (360 cues, about 27,000
-characters; the measured episode also has an English one), served by gunicorn
+and a Swedish transcript of a half-hour episode (360 cues, about 28,000
+characters of words drawn at random, which compress about as well as speech;
+the measured episode also has an English one of an hour), served by gunicorn
 on loopback. Cold: the first request for the page to a fresh server process
 (booted and answering, but with no page template compiled and no query run),
 with nothing cached in the "browser" (the page and every static file it loads).
@@ -22,6 +23,7 @@ import argparse
 import gzip
 import http.client
 import os
+import random
 import re
 import socket
 import statistics
@@ -39,19 +41,37 @@ sys.path.insert(0, str(ROOT))
 EPISODES = 1000
 WARM_RUNS = 20
 CUES = 360  # five seconds each: a half-hour episode
-LINE = "Vi pratar om Lindängen, Holma, Kroksbäck och Rosengård och om husens framtid."
+# The words of the Swedish privacy page, drawn at random: text that compresses about
+# as well as speech does (one line repeated would make gzip look far better than it is).
+VOCABULARY = sorted(
+    set(
+        re.findall(
+            r"\w+",
+            re.sub(
+                r"<[^>]+>|{[^}]*}",
+                " ",
+                (ROOT / "app" / "templates" / "analytics" / "privacy_sv.html").read_text(),
+            ),
+        )
+    )
+)
+PLACES = "Lindängen, Holma, Kroksbäck och Rosengård"
 NOTES = "Boende och forskare om upprustningen av miljonprogrammets hus i Malmö."
 CHAPTERS = [{"start": n * 360, "title": f"Del {n + 1}"} for n in range(5)]
 MEASURED = "avsnitt-500"
 
 
-def transcript(language: str) -> bytes:
-    """A WebVTT file of ``CUES`` five-second cues, with a speaker now and then."""
+def transcript(language: str, seed: int = 0, cues: int = CUES) -> bytes:
+    """A WebVTT file of ``CUES`` five-second cues of about 75 characters, a speaker
+    now and then, and the places the search benchmark looks for in every tenth cue."""
+    pick = random.Random(f"{language}{seed}")
     blocks = ["WEBVTT"]
-    for n in range(CUES):
+    for n in range(cues):
         start, end = n * 5, n * 5 + 5
         voice = "<v Programledare>" if n % 10 == 0 else ""
-        blocks.append(f"{_stamp(start)} --> {_stamp(end)}\n{voice}{LINE} ({language} {n})")
+        words = " ".join(pick.choices(VOCABULARY, k=11))
+        line = f"{words} {PLACES}" if n % 10 == 5 else words
+        blocks.append(f"{_stamp(start)} --> {_stamp(end)}\n{voice}{line.capitalize()}.")
     return "\n\n".join(blocks).encode()
 
 
@@ -97,11 +117,12 @@ def seed(env: dict[str, str]) -> tuple[str, str]:
             for n in range(1, EPISODES)
         )
         db.session.commit()
-        swedish = transcript("sv")
-        for slug in ["avsnitt-0", *(f"avsnitt-{n}" for n in range(1, EPISODES))]:
+        for n in range(EPISODES):
+            slug = f"avsnitt-{n}"
             set_chapters("bench", slug, CHAPTERS)
-            add_transcript("bench", slug, "sv", io.BytesIO(swedish), "avsnitt.vtt")
-        add_transcript("bench", MEASURED, "en", io.BytesIO(transcript("en")), "episode.vtt")
+            add_transcript("bench", slug, "sv", io.BytesIO(transcript("sv", n)), "avsnitt.vtt")
+        hour = transcript("en", cues=2 * CUES)  # the measured episode's English one is an hour
+        add_transcript("bench", MEASURED, "en", io.BytesIO(hour), "episode.vtt")
         db.engine.dispose()
     return "bench", MEASURED
 
@@ -181,6 +202,7 @@ def main() -> None:
         pages = {
             "embed": f"/embed/{show}/{episode}",
             "embed, compact": f"/embed/{show}/{episode}?compact=1",
+            "embed, 1 h (en)": f"/embed/{show}/{episode}?transcript=en",
             "episode page": f"/{show}/episodes/{episode}",
             "show page": f"/{show}/",
             "search": "/search?q=kroksb%C3%A4ck+lind",
