@@ -17,11 +17,13 @@ processes race, which hubs and Podping ignore, but is never lost.
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import logging
 import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import select, update
@@ -58,7 +60,10 @@ def announce_shows(show_ids: Iterable[int], now: datetime | None = None) -> list
 
 
 def _announce(slug: str, now: datetime) -> bool:
-    """Bring the main feed up to date; ping if its bytes are not the ones last announced."""
+    """Bring the main feed up to date; ping if its bytes are not the ones last announced.
+
+    True when a ping went out.
+    """
     rendered = cached_feed(slug, now=now)
     row = db.session.execute(
         select(FeedCache.show_id, FeedCache.notified_etag)
@@ -68,7 +73,7 @@ def _announce(slug: str, now: datetime) -> bool:
     if row is None or row.notified_etag == rendered.etag:
         return False
     try:
-        _ping(feed_url(db.session.get(Show, row.show_id)))
+        sent = _ping(feed_url(db.session.get(Show, row.show_id)))
     except PingError as exc:
         log.warning("could not announce %s: %s", slug, exc)
         return False
@@ -78,16 +83,41 @@ def _announce(slug: str, now: datetime) -> bool:
         .values(notified_etag=rendered.etag)
     )
     db.session.commit()
-    return True
+    return sent
 
 
-def _ping(url: str) -> None:
-    """:raise PingError: when the hub or Podping refuses."""
+def _ping(url: str) -> bool:
+    """Tell the hub and Podping; False when there was no one to tell.
+
+    A feed on a loopback address is no one else's to fetch, so a local demo
+    announces nothing to the public hub.
+
+    :raise PingError: when the hub or Podping refuses.
+    """
+    if is_loopback(url):
+        log.info("not announcing %s: a loopback address", url)
+        return False
     config = current_app.config
     if config.get("WEBSUB_HUB_URL"):
         websub_publish(config["WEBSUB_HUB_URL"], url)
     if config.get("PODPING_TOKEN"):
         podping(config["PODPING_URL"], config["PODPING_TOKEN"], url)
+    return True
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the URL names this machine, which no hub can reach.
+
+    >>> is_loopback("http://127.0.0.1:5000/a/feed.xml"), is_loopback("https://podd.malmo.se/")
+    (True, False)
+    """
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def announce_soon(show_ids: set[int]) -> None:

@@ -186,3 +186,11 @@ def test_a_failed_ping_after_a_change_is_left_to_the_worker(app, show, live_hub)
     live_hub.status = 204
     assert announce(app) == [show]  # the worker's next round sends it
     assert len(live_hub.requests) == 2
+
+
+def test_a_feed_on_a_loopback_address_is_not_announced(app, show, hub):
+    """A local demo has nothing to tell a hub, which could never fetch its feed."""
+    state, base = hub
+    app.config.update(WEBSUB_HUB_URL=base + "/hub", PUBLIC_BASE_URL="http://127.0.0.1:5000")
+    assert announce(app) == []
+    assert state.requests == []
