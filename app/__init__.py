@@ -60,15 +60,21 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from app import assets, urls
-    from app.formatting import clock
+    from app.formatting import clock, language_name, seconds
+    from app.public.fragments import cue_list
 
     app.jinja_env.globals.update(
         media_url=urls.media_url,
+        enclosure_url=urls.enclosure_url,
+        this_page_with=urls.this_page_with,
+        cue_list=cue_list,
         feed_url=urls.feed_url,
         absolute_url=urls.absolute_url,
         asset_url=assets.asset_url,
     )
     app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["seconds"] = seconds
 
 
 def register_i18n(app: Flask) -> None:

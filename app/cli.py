@@ -26,8 +26,17 @@ uploads_cli = AppGroup("uploads", help="Studio uploads in progress.")
 def init_commands(app: Flask) -> None:
     from app.analytics.cli import aggregate_command, analytics_command, user_agents_cli
     from app.demo import demo_command
+    from app.worker import worker_command
 
-    commands = (users_cli, shows_cli, episodes_cli, feeds_cli, uploads_cli, demo_command)
+    commands = (
+        users_cli,
+        shows_cli,
+        episodes_cli,
+        feeds_cli,
+        uploads_cli,
+        demo_command,
+        worker_command,
+    )
     for command in (*commands, analytics_command, aggregate_command, user_agents_cli):
         app.cli.add_command(command)
 

@@ -70,6 +70,9 @@ def load_config(
         "WEBSUB_HUB_URL": env.get("WEBSUB_HUB_URL", DEFAULT_WEBSUB_HUB),
         "PODPING_TOKEN": env.get("PODPING_TOKEN") or None,
         "PODPING_URL": env.get("PODPING_URL") or DEFAULT_PODPING_URL,
+        # Announce a changed feed right after the commit, from a background thread;
+        # the worker still covers scheduled episodes and retries. "0" leaves all to it.
+        "ANNOUNCE_ON_COMMIT": env.get("ANNOUNCE_ON_COMMIT", "1") != "0",
         "TRUSTED_PROXIES": trusted_proxies(env),
         "ANALYTICS_RETENTION_DAYS": retention_days(env),
         "ANALYTICS_BUFFER_SECONDS": buffer_seconds(env),

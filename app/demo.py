@@ -101,7 +101,7 @@ def seed_demo(seconds: float = 20.0) -> Show:
                 Path(folder) / f"avsnitt-{number}.mp3", "mp3", seconds, item.frequency
             )
             with path.open("rb") as audio:
-                episodes.add_episode(
+                episode = episodes.add_episode(
                     show.slug,
                     audio,
                     title=item.title,
@@ -109,7 +109,43 @@ def seed_demo(seconds: float = 20.0) -> Show:
                     filename=path.name,
                     published_at=item.published_at,
                 )
+            if number == 1:
+                add_demo_chapters_and_transcript(show.slug, episode.slug, seconds)
     return show
+
+
+DEMO_LINES = (
+    ("Programledare", "Välkommen till Miljonprogramspodden. I dag är vi i Lindängen."),
+    (None, "Husen byggdes i slutet av sextiotalet och ska nu rustas upp."),
+    ("Boende", "Jag har bott här i tjugo år, och jag vill att grannarna får stanna."),
+    (None, "Forskarna frågar hur upprustningen kan ske utan att hyrorna rusar."),
+    ("Programledare", "Tack för att ni lyssnade. Nästa gång åker vi till Holma."),
+)
+
+
+def add_demo_chapters_and_transcript(show_slug: str, episode_slug: str, seconds: float) -> None:
+    """Chapters and a Swedish transcript spread over the episode, so pages show both."""
+    import io
+
+    from app.services.feed_extras import add_transcript, set_chapters
+    from media.transcripts import Cue, to_vtt
+
+    step = seconds / len(DEMO_LINES)
+    cues = [
+        Cue(round(n * step, 3), round((n + 1) * step, 3), text, speaker)
+        for n, (speaker, text) in enumerate(DEMO_LINES)
+    ]
+    set_chapters(
+        show_slug,
+        episode_slug,
+        [
+            {"start": 0, "title": "Välkommen"},
+            {"start": cues[1].start, "title": "Husen och upprustningen"},
+            {"start": cues[4].start, "title": "Avslutning"},
+        ],
+    )
+    vtt = io.BytesIO(to_vtt(cues).encode())
+    add_transcript(show_slug, episode_slug, "sv", vtt, "lindangen.vtt")
 
 
 def ensure_demo_user() -> str | None:

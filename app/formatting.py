@@ -25,3 +25,29 @@ def iso_duration(seconds: float | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{secs}S"
+
+
+def language_name(code: str) -> str:
+    """A language code as its own speakers write it, for links between transcripts.
+
+    In its own language, so a listener finds theirs whatever the page's language.
+
+    >>> language_name("sv-SE"), language_name("en"), language_name("xx-nope")
+    ('svenska', 'English', 'xx-nope')
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return locale.get_language_name(locale) or code
+
+
+def seconds(value: float | None) -> str:
+    """Seconds for data attributes, to the millisecond and without a needless ``.0``.
+
+    >>> seconds(10.0), seconds(4.5), seconds(1.23456), seconds(None)
+    ('10', '4.5', '1.235', '0')
+    """
+    return format(value or 0, ".3f").rstrip("0").rstrip(".")

@@ -180,6 +180,11 @@ class Episode(db.Model):
     notes_markdown: Mapped[str | None] = mapped_column(Text)
     # When the episode first went (or was scheduled to go) public: its slug is fixed after.
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # --- site ---
+    # The words of every transcript of the episode, for the search index (FTS5 triggers
+    # on SQLite, the generated search_vector on PostgreSQL). Kept by the transcript
+    # services; deferred, because only the index reads it and it can be long.
+    transcript_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
 
     show: Mapped[Show] = relationship(back_populates="episodes")
     audio: Mapped[StoredFile] = relationship(foreign_keys=[audio_id])
@@ -311,6 +316,10 @@ class Transcript(db.Model):
     language: Mapped[str] = mapped_column(String(35))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- site ---
+    # The parsed cues ([{"start", "end", "text", "speaker"}]), so pages show the
+    # transcript without reading storage; the stored file stays the original.
+    cues: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", deferred=True)
 
     file: Mapped[StoredFile] = relationship()
 

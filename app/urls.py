@@ -6,7 +6,9 @@ public address apps subscribe to, so the configured base wins.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
 
 from app.models import Episode, Show, StoredFile
 
@@ -29,6 +31,19 @@ def with_analytics_prefix(prefix: str | None, url: str) -> str:
     return prefix + url.split("://", 1)[1] if prefix else url
 
 
+def enclosure_url(episode: Episode) -> str:
+    """The episode's audio as apps and listeners fetch it: behind the show's analytics
+    prefix, so the player and download links count the same way as the feed."""
+    return with_analytics_prefix(episode.show.analytics_prefix, media_url(episode.audio))
+
+
+def this_page_with(**args: str) -> str:
+    """The current page's path and query with ``args`` set, e.g. another transcript."""
+    query = request.args.to_dict()
+    query.update(args)
+    return request.path + "?" + urlencode(query)
+
+
 def feed_url(show: Show) -> str:
     return absolute_url("public.feed", show_slug=show.slug)
 
@@ -47,3 +62,14 @@ def embed_url(episode: Episode) -> str:
 
 def show_embed_url(show: Show) -> str:
     return absolute_url("embed.latest", show_slug=show.slug)
+
+
+def site_embed_target() -> str | None:
+    """What a page that belongs to no show (the start page, search, privacy) offers to
+    oEmbed: the show with the newest episode, whose embed plays its latest episode and so
+    stays current on the city page. None while nothing is published: nothing to embed.
+    """
+    from app.services.catalog import newest_show
+
+    show = newest_show()
+    return show_url(show) if show else None

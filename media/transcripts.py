@@ -87,6 +87,35 @@ def _stamp(seconds: float, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
+def cues_to_data(cues: Iterable[Cue]) -> list[dict[str, object]]:
+    """Cues as JSON-ready dicts, to keep parsed transcripts beside their source.
+
+    >>> cues_to_data([Cue(0.5, 2.0, "Hej", "Åsa")])
+    [{'start': 0.5, 'end': 2.0, 'text': 'Hej', 'speaker': 'Åsa'}]
+    """
+    return [
+        {"start": cue.start, "end": cue.end, "text": cue.text, "speaker": cue.speaker}
+        for cue in cues
+    ]
+
+
+def cues_from_data(data: Iterable[dict[str, object]]) -> list[Cue]:
+    """The inverse of ``cues_to_data``."""
+    return [
+        Cue(float(item["start"]), float(item["end"]), str(item["text"]), item.get("speaker"))
+        for item in data
+    ]
+
+
+def plain_text(cues: Iterable[Cue]) -> str:
+    """The words of a transcript, one cue a line with its speaker, for a search index.
+
+    >>> plain_text([Cue(0, 1, "Hej", "Åsa"), Cue(1, 2, "och välkommen")])
+    'Åsa: Hej\\noch välkommen'
+    """
+    return "\n".join(f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text for cue in cues)
+
+
 def to_vtt(cues: Iterable[Cue]) -> str:
     blocks = ["WEBVTT"]
     for cue in cues:

@@ -9,6 +9,7 @@ from app.analytics.chart import bar_chart
 from app.services import analytics, analytics_reports, shows
 from app.services.errors import InvalidInput
 from app.studio.access import studio_show
+from app.urls import site_embed_target
 
 bp = Blueprint("analytics", __name__)
 
@@ -89,4 +90,6 @@ def privacy():
     lang = request.args.get("lang", "sv")
     if lang not in PRIVACY_LANGUAGES:
         lang = "sv"
-    return render_template(f"analytics/privacy_{lang}.html", page_lang=lang)
+    return render_template(
+        f"analytics/privacy_{lang}.html", page_lang=lang, embed_target=site_embed_target()
+    )

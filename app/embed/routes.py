@@ -9,11 +9,13 @@ choice: CSP ``frame-ancestors`` lists ``EMBED_ALLOWED_ORIGINS``, any by default.
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask_babel import get_locale
 
 from app.embed import oembed
 from app.embed.theme import parse_theme
 from app.i18n import use_content_language
 from app.models import Episode, Show
+from app.public.responses import page_response
 from app.services import catalog, episodes, shows
 from app.services.errors import InvalidInput
 from app.urls import episode_url
@@ -74,15 +76,17 @@ def _positive_int(name: str) -> int | None:
 def _player_page(show: Show, item: Episode) -> Response:
     theme = parse_theme(request.args.get("theme"), request.args.get("color"))
     use_content_language(show.language)
+    compact = request.args.get("compact") in ("1", "true")
     page = render_template(
         "embed/player.html",
         show=show,
         episode=item,
+        text=catalog.episode_text(item, get_locale().language, request.args.get("transcript")),
         theme=theme,
-        compact=request.args.get("compact") in ("1", "true"),
+        compact=compact,
         canonical=episode_url(item),
     )
-    response = make_response(page)
+    response = page_response(page)
     response.headers["Content-Security-Policy"] = embed_policy(
         current_app.config["EMBED_ALLOWED_ORIGINS"]
     )

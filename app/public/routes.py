@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
 from werkzeug.http import http_date, parse_date, parse_etags
 
 from app.models import utcnow
+from app.public.responses import page_response
 from app.public.structured import podcast_episode, podcast_series
 from app.public.subscribe import subscribe_options
 from app.services import catalog, episodes, feed_extras, search, shows
 from app.services.feed import cached_feed
-from app.urls import absolute_url, embed_url, episode_url, feed_url, show_url
+from app.urls import (
+    absolute_url,
+    embed_url,
+    episode_url,
+    feed_url,
+    show_url,
+    site_embed_target,
+)
 from feeds.chapters import CHAPTERS_MIME_TYPE
 from media.transcripts import FORMATS
 
@@ -22,7 +31,11 @@ FEED_MAX_AGE = 60
 
 @bp.get("/")
 def index():
-    return render_template("public/index.html", shows=shows.list_shows())
+    return page_response(
+        render_template(
+            "public/index.html", shows=shows.list_shows(), embed_target=site_embed_target()
+        )
+    )
 
 
 @bp.get("/<show_slug>/")
@@ -36,13 +49,15 @@ def show(show_slug: str):
     canonical = absolute_url(
         "public.show", show_slug=found.slug, page=number if number > 1 else None
     )
-    return render_template(
-        "public/show.html",
-        show=found,
-        page=page,
-        canonical=canonical,
-        structured=podcast_series(found),
-        subscribe_options=subscribe_options(feed_url(found), found.title, links),
+    return page_response(
+        render_template(
+            "public/show.html",
+            show=found,
+            page=page,
+            canonical=canonical,
+            structured=podcast_series(found),
+            subscribe_options=subscribe_options(feed_url(found), found.title, links),
+        )
     )
 
 
@@ -51,14 +66,17 @@ def episode(show_slug: str, episode_slug: str):
     """:raise 404: for an unknown show, or an episode that is unknown or not yet public."""
     found = shows.get_show(show_slug)
     item = episodes.get_published_episode(found, episode_slug)
-    return render_template(
+    text = catalog.episode_text(item, get_locale().language, request.args.get("transcript"))
+    page = render_template(
         "public/episode.html",
         show=found,
         episode=item,
+        text=text,
         canonical=episode_url(item),
         structured=podcast_episode(item),
         embed_code=render_template("embed/_iframe.html", src=embed_url(item), title=item.title),
     )
+    return page_response(page)
 
 
 @bp.get("/search", endpoint="search")
@@ -66,7 +84,16 @@ def search_page():
     """:raise 422: for a query longer than the search accepts."""
     query = request.args.get("q", "").strip()
     hits = search.search_episodes(query) if query else []
-    return render_template("public/search.html", query=query, hits=hits)
+    embed_target = (
+        absolute_url(
+            "public.episode", show_slug=hits[0].show_slug, episode_slug=hits[0].episode_slug
+        )
+        if hits
+        else site_embed_target()
+    )
+    return page_response(
+        render_template("public/search.html", query=query, hits=hits, embed_target=embed_target)
+    )
 
 
 @bp.get("/sitemap.xml")

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.formatting import iso_duration
 from app.models import Episode, Show
-from app.urls import episode_url, feed_url, media_url, show_url
+from app.urls import enclosure_url, episode_url, feed_url, media_url, show_url
 
 
 def podcast_series(show: Show) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def podcast_episode(episode: Episode) -> dict[str, Any]:
         "inLanguage": episode.show.language,
         "associatedMedia": {
             "@type": "MediaObject",
-            "contentUrl": media_url(audio),
+            "contentUrl": enclosure_url(episode),
             "encodingFormat": audio.mime_type,
             "contentSize": str(audio.size),
             "duration": iso_duration(audio.duration),

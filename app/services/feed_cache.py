@@ -4,6 +4,9 @@ A session listener rather than calls in each service, so an edit made anywhere
 (studio, CLI, a later API) can never leave an old feed being served. The update
 runs in the same transaction as the change, so all web processes agree at commit.
 
+After the commit, the shows it changed are handed to ``announce.announce_soon``,
+which tells the WebSub hub from a background thread; a rollback hands over nothing.
+
 Each process also keeps its own copy of the pages it served (``local_feeds``),
 checked against the database every ``FEED_LOCAL_SECONDS``; the listener drops
 this process's copies at once.
@@ -33,6 +36,10 @@ if TYPE_CHECKING:
 
 DEFAULT_LOCAL_SECONDS = 1.0
 _EXTENSION_KEY = "podhost.local_feeds"
+# session.info keys: shows changed in the open transaction; set on the announcer's own
+# session, so the feeds it rebuilds do not queue themselves again.
+CHANGED_SHOWS = "podhost.changed_shows"
+ANNOUNCING = "podhost.announcing"
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,23 @@ def mark_stale(session: Session, show_ids: set[int]) -> None:
         session.connection().execute(
             update(FeedCache.__table__).where(FeedCache.show_id.in_(show_ids)).values(stale=True)
         )
+        session.info.setdefault(CHANGED_SHOWS, set()).update(show_ids)
 
 
 @event.listens_for(Session, "after_flush")
 def _mark_feeds_stale(session: Session, flush_context) -> None:
     mark_stale(session, _show_ids(session))
+
+
+@event.listens_for(Session, "after_commit")
+def _announce_changes(session: Session) -> None:
+    changed = session.info.pop(CHANGED_SHOWS, None)
+    if changed and has_app_context() and not session.info.get(ANNOUNCING):
+        from app.services.announce import announce_soon
+
+        announce_soon(changed)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(CHANGED_SHOWS, None)

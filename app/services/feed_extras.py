@@ -18,15 +18,22 @@ from app.models import AlternateEnclosure, Chapter, Episode, Person, Show, Trans
 from app.services.episodes import get_published_episode
 from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
 from app.services.feed_cache import mark_stale
-from app.services.files import store_file
+from app.services.files import delete_stored_object, store_file
 from app.services.shows import get_show
-from app.storage import current_storage
 from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
 from feeds.chapters import render_chapters
 from feeds.notes import sanitize_notes
 from media.probe import UnsupportedAudio, probe_audio
-from media.transcripts import FORMATS, TranscriptError, parse_transcript, render_transcript
+from media.transcripts import (
+    FORMATS,
+    TranscriptError,
+    cues_from_data,
+    cues_to_data,
+    parse_transcript,
+    plain_text,
+    render_transcript,
+)
 
 ITUNES_TYPES = ("episodic", "serial")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -211,6 +218,9 @@ def add_transcript(
     """Store a VTT or SRT transcript for one language, replacing that language's old one.
 
     The file is parsed before it is stored, so a file we cannot serve is never kept.
+    The parsed cues are kept on the row (pages need no storage read) and the
+    episode's searchable text is rebuilt in the same commit. A replaced file is
+    removed from storage after the commit.
 
     :raise InvalidInput: for a missing language or a file that is not VTT or SRT.
     """
@@ -220,19 +230,52 @@ def add_transcript(
         raise InvalidInput("Give the transcript's language, for example “sv”.", "language")
     data = source.read()
     try:
-        parse_transcript(data)
+        cues = parse_transcript(data)
     except TranscriptError as exc:
         raise InvalidInput(str(exc), "transcript") from exc
     key = f"{show_slug}/transcripts/{uuid.uuid4().hex}.txt"
     with store_file(key, io.BytesIO(data), "text/plain", original_filename=filename) as stored:
         old = next((t for t in episode.transcripts if t.language == language), None)
-        if old is not None:
-            episode.transcripts.remove(old)
-            db.session.flush()
-        transcript = Transcript(language=language, file=stored)
+        old_key = _drop_transcript(episode, old) if old is not None else None
+        transcript = Transcript(language=language, file=stored, cues=cues_to_data(cues))
         episode.transcripts.append(transcript)
+        _refresh_transcript_text(episode)
         db.session.commit()
+    if old_key:
+        delete_stored_object(old_key)
     return transcript
+
+
+def remove_transcript(show_slug: str, episode_slug: str, language: str) -> None:
+    """Remove the episode's transcript in ``language``: its row, its file and its words
+    from the search index.
+
+    :raise NotFound: for an unknown episode or a language it has no transcript in.
+    """
+    episode = _episode(show_slug, episode_slug)
+    old = next((t for t in episode.transcripts if t.language == language), None)
+    if old is None:
+        raise NotFound("There is no transcript in this language.")
+    old_key = _drop_transcript(episode, old)
+    _refresh_transcript_text(episode)
+    db.session.commit()
+    delete_stored_object(old_key)
+
+
+def _drop_transcript(episode: Episode, transcript: Transcript) -> str:
+    """Delete the row and its file's row (flushed, uncommitted); returns the storage key."""
+    key = transcript.file.storage_key
+    episode.transcripts.remove(transcript)
+    db.session.delete(transcript.file)
+    db.session.flush()
+    return key
+
+
+def _refresh_transcript_text(episode: Episode) -> None:
+    """What search finds of the episode's transcripts: every language's words."""
+    episode.transcript_text = "\n\n".join(
+        plain_text(cues_from_data(t.cues)) for t in episode.transcripts
+    )
 
 
 def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: str) -> str:
@@ -240,16 +283,14 @@ def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: s
     if fmt not in FORMATS:
         raise NotFound(f"Transcripts come as {', '.join(FORMATS)}.")
     episode = get_published_episode(get_show(show_slug), episode_slug)
-    transcript = db.session.scalar(
-        select(Transcript).where(
+    cues = db.session.scalar(
+        select(Transcript.cues).where(
             Transcript.episode_id == episode.id, Transcript.language == language
         )
     )
-    if transcript is None:
+    if cues is None:
         raise NotFound("There is no transcript in this language.")
-    with current_storage().open(transcript.file.storage_key) as stream:
-        cues = parse_transcript(stream.read())
-    return render_transcript(cues, fmt, language=language, title=episode.title)
+    return render_transcript(cues_from_data(cues), fmt, language=language, title=episode.title)
 
 
 def add_alternate_enclosure(

@@ -73,6 +73,15 @@ def _delete_quietly(key: str) -> None:
         log.exception("could not remove orphan object %s", key)
 
 
+def delete_stored_object(key: str) -> None:
+    """Remove an object whose row was deleted and committed.
+
+    After the commit, so a failed commit never leaves a row pointing at nothing;
+    a failure here leaves an unreferenced object, which is logged.
+    """
+    _delete_quietly(key)
+
+
 @dataclass(frozen=True)
 class MediaFile:
     """What /media needs of a stored file and, for episode audio, of its episode.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from app.extensions import db
 from app.models import utcnow
@@ -24,7 +24,7 @@ MAX_TERMS = 8
 MAX_RESULTS = 50
 # Private-use marks around the matches, escaped away before they become <mark>.
 _START, _STOP = "\ue000", "\ue001"
-# SQLite's FTS5 table and its shadow tables; PostgreSQL's generated column and its index.
+# SQLite's FTS5 table and its shadow tables; PostgreSQL's generated columns and their index.
 SEARCH_SCHEMA_NAMES = ("episode_search", "ix_episodes_search", "search_vector")
 
 
@@ -37,6 +37,7 @@ class SearchHit:
     episode_title: str
     published_at: datetime
     snippet: Markup
+    in_transcript: bool = False  # found only with the words of a transcript
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -58,7 +59,14 @@ def query_terms(query: str) -> list[str]:
 
 
 def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
-    """Published episodes matching every word, best match first.
+    """Published episodes matching every word in their title, notes or transcripts,
+    best match first. A hit that needs its transcript to match says so and shows a
+    passage of the transcript; others show their notes.
+
+    Ranking picks the page of hits first; passages are cut only for those.
+    Transcript passages are cut here rather than by the database: its snippet
+    functions re-read a whole transcript per hit, which made a common word cost
+    most of a second over 50 half-hour transcripts (bench/README.md).
 
     :raise InvalidInput: when the query is too long.
     """
@@ -69,47 +77,143 @@ def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
         rows = _search_postgresql(terms, now or utcnow())
     else:
         rows = _search_sqlite(terms, now or utcnow())
-    return [_hit(row) for row in rows]
+    return [_hit(row, terms) for row in rows]
 
 
-def _search_sqlite(terms: list[str], now: datetime):
-    match = " ".join(f'"{term}"' for term in terms) + "*"
-    statement = text(
-        """
-        SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
-               e.slug AS episode_slug, e.title AS episode_title, e.published_at,
-               snippet(episode_search, -1, :start, :stop, '…', 16) AS snippet
-        FROM episode_search
-        JOIN episodes e ON e.id = episode_search.rowid
-        JOIN shows s ON s.id = e.show_id
-        WHERE episode_search MATCH :match AND e.published_at <= :now
-        ORDER BY bm25(episode_search, 10.0, 2.0, 1.0), e.published_at DESC
-        LIMIT :limit
-        """
+_SQLITE_RANKED = text(
+    """
+    SELECT e.id, s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
+           e.slug AS episode_slug, e.title AS episode_title, e.published_at
+    FROM episode_search
+    JOIN episodes e ON e.id = episode_search.rowid
+    JOIN shows s ON s.id = e.show_id
+    WHERE episode_search MATCH :match AND e.published_at <= :now
+    ORDER BY bm25(episode_search, 10.0, 2.0, 1.0), e.published_at DESC
+    LIMIT :limit
+    """
+)
+# The same words within title and notes only: the hits that match here need no transcript.
+_SQLITE_NOTES = text(
+    """
+    SELECT rowid AS id, snippet(episode_search, 1, :start, :stop, '…', 16) AS notes
+    FROM episode_search
+    WHERE episode_search MATCH :match AND rowid IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
+_TRANSCRIPTS = text("SELECT id, transcript_text FROM episodes WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def _search_sqlite(terms: list[str], now: datetime) -> list[_Row]:
+    phrases = " ".join(f'"{term}"' for term in terms) + "*"
+    ranked = db.session.execute(
+        _SQLITE_RANKED, {"match": phrases, "now": _naive(now), "limit": MAX_RESULTS}
+    ).all()
+    if not ranked:
+        return []
+    ids = [row.id for row in ranked]
+    notes = dict(
+        db.session.execute(
+            _SQLITE_NOTES,
+            {"match": f"{{title notes}} : ({phrases})", "ids": ids, "start": _START, "stop": _STOP},
+        ).all()
     )
-    params = {"match": match, "now": _naive(now), "limit": MAX_RESULTS}
-    return db.session.execute(statement, {**params, "start": _START, "stop": _STOP}).all()
+    transcripts = dict(
+        db.session.execute(_TRANSCRIPTS, {"ids": [id_ for id_ in ids if id_ not in notes]}).all()
+    )
+    return [
+        _Row(
+            *row[1:],
+            in_transcript=row.id not in notes,
+            snippet=notes.get(row.id),
+            transcript_text=transcripts.get(row.id),
+        )
+        for row in ranked
+    ]
 
 
-def _search_postgresql(terms: list[str], now: datetime):
-    tsquery = " & ".join([*terms[:-1], terms[-1] + ":*"])
-    statement = text(
-        """
-        SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
-               e.slug AS episode_slug, e.title AS episode_title, e.published_at,
-               ts_headline('simple', e.title || ' ' || e.description, q,
+_POSTGRESQL = text(
+    """
+    SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
+           e.slug AS episode_slug, e.title AS episode_title, e.published_at,
+           NOT e.in_notes AS in_transcript,
+           CASE WHEN e.in_notes THEN
+               ts_headline('simple', e.title || ' ' || e.description,
+                           to_tsquery('simple', :tsquery),
                            'StartSel=' || :start || ', StopSel=' || :stop
-                           || ', MaxWords=30, MinWords=10') AS snippet
-        FROM episodes e
-        JOIN shows s ON s.id = e.show_id,
-             to_tsquery('simple', :tsquery) AS q
+                           || ', MaxWords=30, MinWords=10')
+           END AS snippet,
+           CASE WHEN NOT e.in_notes THEN e.transcript_text END AS transcript_text
+    FROM (
+        SELECT e.id, e.show_id, e.slug, e.title, e.description, e.transcript_text,
+               e.published_at, ts_rank(e.search_vector_notes, q) AS rank,
+               e.search_vector_notes @@ q AS in_notes
+        FROM episodes e, to_tsquery('simple', :tsquery) AS q
         WHERE e.search_vector @@ q AND e.published_at <= :now
-        ORDER BY ts_rank(e.search_vector, q) DESC, e.published_at DESC
+        ORDER BY rank DESC, e.published_at DESC
         LIMIT :limit
-        """
+    ) AS e
+    JOIN shows s ON s.id = e.show_id
+    ORDER BY e.rank DESC, e.published_at DESC
+    """
+)
+
+
+def _search_postgresql(terms: list[str], now: datetime) -> list[_Row]:
+    """``search_vector`` (title, notes and transcripts) finds the hits through its index;
+    ``search_vector_notes`` (title and notes) ranks them and tells those that needed a
+    transcript, which come after the others, newest first (migration 0010 says why).
+    """
+    words, last = terms[:-1], terms[-1]
+    params = {
+        "tsquery": " & ".join([*words, last + ":*"]),
+        "now": _naive(now),
+        "limit": MAX_RESULTS,
+        "start": _START,
+        "stop": _STOP,
+    }
+    return [_Row(*row) for row in db.session.execute(_POSTGRESQL, params)]
+
+
+@dataclass(frozen=True)
+class _Row:
+    show_slug: str
+    show_title: str
+    show_language: str
+    episode_slug: str
+    episode_title: str
+    published_at: datetime | str
+    in_transcript: bool
+    snippet: str | None  # of the notes, marked by the database
+    transcript_text: str | None  # for a hit found in its transcript
+
+
+def transcript_passage(text: str, terms: list[str], before: int = 60, after: int = 140) -> str:
+    """The words around the first match in a transcript, matches marked as in snippets.
+
+    Every word whole, the last also as a prefix, case ignored: as the indexes match.
+
+    >>> transcript_passage("Åsa: Hej.\\nVi bor i Lindängen nu.", ["lind"]).replace(_START, "[")
+    'Åsa: Hej. Vi bor i [Lindängen\\ue001 nu.'
+    """
+    *words, last = (re.escape(term) for term in terms)
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join([*words, last + r"\w*"]) + r")(?!\w)", re.IGNORECASE
     )
-    params = {"tsquery": tsquery, "now": _naive(now), "limit": MAX_RESULTS}
-    return db.session.execute(statement, {**params, "start": _START, "stop": _STOP}).all()
+    text = " ".join(text.split())
+    first = pattern.search(text)
+    if first is None:
+        return text[: before + after]
+    start = max(0, first.start() - before)
+    end = min(len(text), first.end() + after)
+    if start > 0:
+        start = text.find(" ", start) + 1  # begin and end on whole words
+    if end < len(text):
+        cut = text.rfind(" ", first.end(), end)
+        end = cut if cut != -1 else end
+    window = pattern.sub(lambda match: _START + match.group(0) + _STOP, text[start:end])
+    return ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
 
 
 def _naive(moment: datetime) -> datetime:
@@ -117,7 +221,7 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _hit(row) -> SearchHit:
+def _hit(row: _Row, terms: list[str]) -> SearchHit:
     published = row.published_at
     if isinstance(published, str):  # SQLite returns raw text from a text() query
         published = datetime.fromisoformat(published)
@@ -128,7 +232,12 @@ def _hit(row) -> SearchHit:
         episode_slug=row.episode_slug,
         episode_title=row.episode_title,
         published_at=published.replace(tzinfo=UTC),
-        snippet=_marked(row.snippet or ""),
+        snippet=_marked(
+            transcript_passage(row.transcript_text or "", terms)
+            if row.in_transcript
+            else row.snippet or ""
+        ),
+        in_transcript=row.in_transcript,
     )
 
 

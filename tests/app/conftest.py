@@ -54,6 +54,7 @@ def base_config(database_url: str, storage_url: str, instance: Path, **extra) ->
         "SECRET_KEY": "test-secret-key",
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "ANALYTICS_BUFFER_SECONDS": 0,  # each hit in its request; batching has its own tests
+        "ANNOUNCE_ON_COMMIT": False,  # no pings to the public hub; tests/app/feeds/test_websub.py
         **extra,
     }
 

@@ -46,6 +46,7 @@ def demo_env(backend: str, app_config: dict, instance: Path, port: int) -> dict[
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         PORT=str(port),
         WEB_CONCURRENCY="2",
+        WEBSUB_HUB_URL="",  # no pings from the tests to the public hub
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     if backend == "production":
@@ -154,3 +155,12 @@ def test_demo_pages_play_the_episodes(served_demo):
         f"{served_demo}/{DEMO_SLUG}/episodes/rosengard-framtidens-stadsdel"
     ).decode()
     assert '<audio controls preload="none"' in episode_page
+
+
+def test_demo_episode_page_shows_its_chapters_and_transcript(served_demo):
+    page = fetch(f"{served_demo}/{DEMO_SLUG}/episodes/lindangen-att-bo-i-miljonprogrammet")
+    html = page.decode()
+    assert "Husen och upprustningen" in html  # a chapter
+    assert "Husen byggdes i slutet av sextiotalet och ska nu rustas upp." in html
+    search = fetch(f"{served_demo}/search?q=hyrorna").decode()
+    assert "Lindängen: att bo i miljonprogrammet" in search

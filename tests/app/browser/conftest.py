@@ -9,46 +9,73 @@ One Chromium serves the whole session.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app.services.episodes import add_episode
+from app.services.feed_extras import add_transcript, set_chapters
 from tests.conftest import missing_service
 from tests.support import browser as support
 
 AUDIO_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class Chapter:
-    start: float
-    title: str
-
-
-@dataclass(frozen=True)
-class Cue:
-    start: float
-    end: float
-    text: str
-    speaker: str | None = None
-
-
-# Until chapters and transcripts are stored, the templates get them from this
-# context processor; the markup and script under test are the real ones.
-CHAPTERS = [Chapter(0, "Inledning"), Chapter(10, "Lindängen"), Chapter(20, "Avslutning")]
-CUES = [
-    Cue(0, 5, "Välkommen till Miljonprogramspodden.", "Programledare"),
-    Cue(5, 10, "I dag pratar vi om upprustningen av husen."),
-    Cue(10, 15, "Lindängen byggdes i slutet av sextiotalet."),
-    Cue(15, 20, "Många boende vill ha fler mötesplatser."),
-    Cue(20, 25, "Tack för att ni lyssnade."),
-    Cue(25, 30, "Nästa avsnitt handlar om Rosengård."),
+# Stored through the same services as the studio's: real Chapter and Transcript rows.
+CHAPTERS = [
+    {"start": 0, "title": "Inledning"},
+    {"start": 10, "title": "Lindängen"},
+    {"start": 20, "title": "Avslutning"},
 ]
+TRANSCRIPT_SV = """WEBVTT
+
+00:00:00.000 --> 00:00:05.000
+<v Programledare>Välkommen till Miljonprogramspodden.
+
+00:00:05.000 --> 00:00:10.000
+I dag pratar vi om upprustningen av husen.
+
+00:00:10.000 --> 00:00:15.000
+Lindängen byggdes i slutet av sextiotalet.
+
+00:00:15.000 --> 00:00:20.000
+Många boende vill ha fler mötesplatser.
+
+00:00:20.000 --> 00:00:25.000
+Tack för att ni lyssnade.
+
+00:00:25.000 --> 00:00:30.000
+Nästa avsnitt handlar om Rosengård.
+"""
+# SRT, so both accepted formats are on the pages.
+TRANSCRIPT_EN = """1
+00:00:00,000 --> 00:00:05,000
+Welcome to the Miljonprogramspodden.
+
+2
+00:00:05,000 --> 00:00:10,000
+Today we talk about renovating the houses.
+
+3
+00:00:10,000 --> 00:00:15,000
+Lindängen was built in the late sixties.
+
+4
+00:00:15,000 --> 00:00:20,000
+Many residents want more meeting places.
+
+5
+00:00:20,000 --> 00:00:25,000
+Thank you for listening.
+
+6
+00:00:25,000 --> 00:00:30,000
+The next episode is about Rosengård.
+"""
 
 
 @pytest.fixture
@@ -89,16 +116,19 @@ def long_audio(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def site(app, show, long_audio) -> Iterator[support.LiveServer]:
-    """The app on http://127.0.0.1:<port> with one 30-second episode, ``avsnitt-1``."""
+    """The app on http://127.0.0.1:<port> with one 30-second episode, ``avsnitt-1``,
+    with three chapters and transcripts in Swedish and English."""
     with app.app_context(), long_audio.open("rb") as audio:
-        add_episode(
+        episode = add_episode(
             show,
             audio,
             title="Avsnitt 1",
             description="Om Lindängen.",
             published_at=datetime(2025, 1, 1, tzinfo=UTC),
-        )
-    app.context_processor(lambda: {"chapters": CHAPTERS, "cues": CUES})
+        ).slug
+        set_chapters(show, episode, CHAPTERS)
+        add_transcript(show, episode, "sv", io.BytesIO(TRANSCRIPT_SV.encode()), "avsnitt.vtt")
+        add_transcript(show, episode, "en", io.BytesIO(TRANSCRIPT_EN.encode()), "avsnitt.srt")
     with support.serve(app) as server:
         app.config["PUBLIC_BASE_URL"] = server.url
         yield server

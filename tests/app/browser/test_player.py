@@ -19,8 +19,9 @@ def test_playing_starts(page, site):
     assert page.get_attribute("[data-play]", "aria-label") == "Pausa"
 
 
-def test_clicking_a_chapter_moves_current_time(page, site):
-    page.goto(site.url + EPISODE)
+@pytest.mark.parametrize("path", [EPISODE, EMBED])
+def test_clicking_a_chapter_moves_current_time(page, site, path):
+    page.goto(site.url + path)
     page.click("a[data-start='10']")
     assert wait_for(page, f"{AUDIO}.currentTime >= 10 && {AUDIO}.currentTime") < 12
 
@@ -70,8 +71,9 @@ def test_player_runs_with_the_keyboard_alone(page, site):
     wait_for(page, f"{AUDIO}.paused")
 
 
-def test_transcript_highlights_the_current_cue(page, site):
-    page.goto(site.url + EPISODE)
+@pytest.mark.parametrize("path", [EPISODE, EMBED])
+def test_transcript_highlights_the_current_cue(page, site, path):
+    page.goto(site.url + path)
     page.click("a[data-start='10']")
     current = "document.querySelector('[data-cue].current')"
     wait_for(page, f"{current} && {current}.dataset.start === '10'")
@@ -80,8 +82,9 @@ def test_transcript_highlights_the_current_cue(page, site):
     wait_for(page, f"{current}.dataset.start === '15'")  # reached by playing, not by seeking
 
 
-def test_transcript_can_be_searched(page, site):
-    page.goto(site.url + EPISODE)
+@pytest.mark.parametrize("path", [EPISODE, EMBED])
+def test_transcript_can_be_searched(page, site, path):
+    page.goto(site.url + path)
     page.fill("[data-transcript-search]", "mötesplatser")
     visible = page.evaluate(
         "[...document.querySelectorAll('[data-cue]')].filter(c => !c.hidden)"
@@ -91,14 +94,30 @@ def test_transcript_can_be_searched(page, site):
     assert page.text_content("[data-transcript-status]") == "1 rader matchar"
 
 
-def test_transcript_and_audio_work_without_javascript(browser, site):
-    context = browser.new_context(java_script_enabled=False)
+@pytest.mark.parametrize("path", [EPISODE, EMBED])
+def test_transcript_and_audio_work_without_javascript(browser, site, path):
+    """The page's language picks the transcript; a plain link shows the other one."""
+    context = browser.new_context(java_script_enabled=False, locale="sv-SE")
     page = context.new_page()
-    page.goto(site.url + EPISODE)
+    page.goto(site.url + path)
     assert page.is_visible("text=Lindängen byggdes i slutet av sextiotalet.")
+    assert page.get_attribute(".transcript ol", "lang") == "sv"
     assert page.get_attribute("audio", "controls") == ""
+    assert page.get_attribute("audio", "preload") == "none"
     assert page.is_hidden("[data-controls]")
+    page.click(".transcript-languages a[hreflang='en']")
+    assert page.is_visible("text=Lindängen was built in the late sixties.")
+    assert page.get_attribute(".transcript ol", "lang") == "en"
     context.close()
+
+
+def test_an_english_page_shows_the_english_transcript(page, site):
+    page.goto(site.url + EPISODE + "?lang=en")
+    assert page.get_attribute(".transcript ol", "lang") == "en"
+    page.click("a[data-start='10']")
+    current = "document.querySelector('[data-cue].current')"
+    wait_for(page, f"{current} && {current}.dataset.start === '10'")
+    assert "late sixties" in page.evaluate(f"{current}.textContent")
 
 
 def test_share_link_carries_the_current_time(page, site):

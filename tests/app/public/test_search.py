@@ -95,3 +95,72 @@ def test_edited_titles_are_found_under_their_new_words(app, episodes):
         episode.title = "Rosengårdsfestivalen"
         db.session.commit()
     assert titles(app, "rosengårdsfestivalen") == ["Rosengårdsfestivalen"]
+
+
+VTT_SV = """WEBVTT
+
+00:00:00.000 --> 00:00:04.000
+<v Programledare>Välkommen till avsnittet.
+
+00:00:04.000 --> 00:00:09.000
+Här berättar Fatima om växthuset på taket i Augustenborg.
+""".encode()
+
+
+def add_transcript_to(app, show: str, episode_slug: str, language: str, vtt: bytes) -> None:
+    import io
+
+    from app.services.feed_extras import add_transcript
+
+    with app.app_context():
+        add_transcript(show, episode_slug, language, io.BytesIO(vtt), "avsnitt.vtt")
+
+
+def hits(app, query: str):
+    with app.app_context():
+        return search_episodes(query)
+
+
+def test_a_word_only_in_a_transcript_is_found_and_marked(app, client, episodes):
+    assert hits(app, "växthuset") == []
+    add_transcript_to(app, episodes, "holma-och-kroksback", "sv", VTT_SV)
+    [hit] = hits(app, "växthuset")
+    assert hit.episode_title == "Holma och Kroksbäck"
+    assert hit.in_transcript
+    assert "<mark>växthuset</mark> på taket" in hit.snippet
+    # a word of the title with a word of the transcript: still needs the transcript
+    [hit] = hits(app, "holma augustenb")
+    assert hit.in_transcript
+    page = client.get("/search?q=växthuset").get_data(as_text=True)
+    assert "Hittades i transkriptionen:" in page
+    assert "<mark>växthuset</mark>" in page
+
+
+def test_a_match_in_the_notes_shows_the_notes(app, episodes):
+    add_transcript_to(app, episodes, "holma-och-kroksback", "sv", VTT_SV)
+    [hit] = hits(app, "mötesplatser")
+    assert not hit.in_transcript
+    assert "<mark>mötesplatser</mark>" in hit.snippet
+
+
+def test_replacing_and_removing_a_transcript_updates_the_index(app, episodes):
+    from app.services.feed_extras import remove_transcript
+
+    add_transcript_to(app, episodes, "holma-och-kroksback", "sv", VTT_SV)
+    english = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nThe greenhouse on the roof.\n"
+    add_transcript_to(app, episodes, "holma-och-kroksback", "en", english)
+    assert [h.episode_title for h in hits(app, "greenhouse")] == ["Holma och Kroksbäck"]
+    assert [h.episode_title for h in hits(app, "växthuset")] == ["Holma och Kroksbäck"]
+    replaced = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nOm cykelbanor.\n"
+    add_transcript_to(app, episodes, "holma-och-kroksback", "sv", replaced)
+    assert hits(app, "växthuset") == []
+    assert [h.episode_title for h in hits(app, "cykelbanor")] == ["Holma och Kroksbäck"]
+    with app.app_context():
+        remove_transcript(episodes, "holma-och-kroksback", "en")
+    assert hits(app, "greenhouse") == []
+    assert [h.episode_title for h in hits(app, "cykelbanor")] == ["Holma och Kroksbäck"]
+
+
+def test_transcripts_of_unpublished_episodes_are_not_found(app, episodes):
+    add_transcript_to(app, episodes, "lindangen-hemligt-utkast", "sv", VTT_SV)
+    assert hits(app, "växthuset") == []
