@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
+from app.services.feed_extras import refresh_transcript_text
 from app.services.files import store_file
 from app.slugs import is_valid_slug
 from app.storage import current_storage
@@ -39,7 +40,7 @@ from feeds.notes import limit_bytes, plain_text, sanitize_notes
 from media.artwork import ArtworkRefused, verify_artwork
 from media.probe import UnsupportedAudio, probe_audio
 from media.storage import StorageError
-from media.transcripts import Cue, TranscriptError, parse_transcript
+from media.transcripts import TranscriptError, cues_to_data, parse_transcript
 
 log = logging.getLogger(__name__)
 
@@ -149,22 +150,6 @@ def person_rows(episode: Episode) -> list[Person]:
             select(Person).where(Person.episode_id == episode.id).order_by(Person.position)
         )
     )
-
-
-def transcript_cues(episode: Episode, language: str | None = None) -> list[Cue]:
-    """The cues of the transcript in ``language`` (else the first one), for the preview."""
-    transcripts = episode.transcripts
-    chosen = next((t for t in transcripts if t.language == language), None) or (
-        transcripts[0] if transcripts else None
-    )
-    if chosen is None:
-        return []
-    try:
-        with current_storage().open(chosen.file.storage_key) as stream:
-            return parse_transcript(stream.read())
-    except (StorageError, TranscriptError):
-        log.exception("transcript %s could not be read", chosen.file.storage_key)
-        return []
 
 
 # --- the edit form ---------------------------------------------------------------------
@@ -572,8 +557,12 @@ def add_transcript(
             episode.transcripts.remove(old)
             db.session.flush()
             db.session.delete(old_file)
-        transcript = Transcript(language=language, file=stored)
+        # Cues on the row: pages and the served formats need no storage read.
+        transcript = Transcript(
+            language=language, file=stored, cues=cues_to_data(parse_transcript(data))
+        )
         episode.transcripts.append(transcript)
+        refresh_transcript_text(episode)
         db.session.commit()
     _delete_objects([old_file.storage_key] if old_file else [])
     return transcript
@@ -613,6 +602,7 @@ def remove_transcript(
     episode.transcripts.remove(old)
     db.session.flush()
     db.session.delete(old_file)
+    refresh_transcript_text(episode)
     db.session.commit()
     _delete_objects([old_file.storage_key])
 

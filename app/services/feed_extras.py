@@ -239,7 +239,7 @@ def add_transcript(
         old_key = _drop_transcript(episode, old) if old is not None else None
         transcript = Transcript(language=language, file=stored, cues=cues_to_data(cues))
         episode.transcripts.append(transcript)
-        _refresh_transcript_text(episode)
+        refresh_transcript_text(episode)
         db.session.commit()
     if old_key:
         delete_stored_object(old_key)
@@ -257,7 +257,7 @@ def remove_transcript(show_slug: str, episode_slug: str, language: str) -> None:
     if old is None:
         raise NotFound("There is no transcript in this language.")
     old_key = _drop_transcript(episode, old)
-    _refresh_transcript_text(episode)
+    refresh_transcript_text(episode)
     db.session.commit()
     delete_stored_object(old_key)
 
@@ -271,8 +271,12 @@ def _drop_transcript(episode: Episode, transcript: Transcript) -> str:
     return key
 
 
-def _refresh_transcript_text(episode: Episode) -> None:
-    """What search finds of the episode's transcripts: every language's words."""
+def refresh_transcript_text(episode: Episode) -> None:
+    """What search finds of the episode's transcripts: every language's words.
+
+    Every code that adds or removes a Transcript row calls this before its commit
+    (this module, the studio editor, imports), so the search index stays whole.
+    """
     episode.transcript_text = "\n\n".join(
         plain_text(cues_from_data(t.cues)) for t in episode.transcripts
     )

@@ -17,7 +17,7 @@ from flask_login import login_required
 
 from app.models import Episode, Show
 from app.public.structured import podcast_episode
-from app.services import editing
+from app.services import catalog, editing
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.services.feed_health import feed_health
 from app.studio import bp
@@ -398,8 +398,7 @@ def preview_episode(show_slug: str, episode_id: int):
         embed_code=render_template(
             "embed/_iframe.html", src=embed_url(episode), title=episode.title
         ),
-        chapters=[{"start": c.start_seconds, "title": c.title} for c in episode.chapters],
-        cues=editing.transcript_cues(episode, show.language),
+        text=catalog.episode_text(episode, get_locale().language, request.args.get("transcript")),
         status=editing.status(episode),
     )
     return body, 200, {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
