@@ -64,3 +64,64 @@ def test_anchor_feed_keeps_numbers_types_and_explicit(app, source, artwork, audi
     assert "<itunes:episodeType>trailer</itunes:episodeType>" in text
     assert "<itunes:season>2</itunes:season>" in text
     assert "<itunes:episode>2</itunes:episode>" in text
+
+
+VTT = (
+    "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Anna>Hej och välkommen.\n\n"
+    "00:00:01.500 --> 00:00:03.000\n<v Anna>Hej då.\n"
+).encode()
+CHAPTERS = (
+    b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"},'
+    b' {"startTime": 1.5, "title": "Mitten", "url": "https://malmo.se"}]}'
+)
+
+
+def test_buzzsprout_feed_needs_the_owner_and_keeps_chapters_transcripts_persons(
+    app, source, artwork, audio_dir
+):
+    import pytest
+
+    from app.services.errors import InvalidInput
+
+    items = episodes(audio_dir / "tone.mp3", 2, prefix="Buzzsprout")
+    serve_audio(source, items)
+    for number, item in enumerate(items, start=1):
+        base = f"/123456/{number}"
+        source.file(f"{base}/chapters.json", CHAPTERS, "application/json")
+        source.file(f"{base}/transcript.vtt", VTT, "text/vtt")
+        source.file(f"{base}/transcript", b"<html><p>Hej</p></html>", "text/html")
+        item.extra = (
+            f'<podcast:transcript url="{source.url(base + "/transcript")}" type="text/html" />'
+            f'<podcast:transcript url="{source.url(base + "/transcript.vtt")}" type="text/vtt"'
+            ' language="sv" rel="captions" />'
+            f'<podcast:chapters url="{source.url(base + "/chapters.json")}"'
+            ' type="application/json+chapters" />'
+        )
+    feed = buzzsprout_feed(source, items, artwork)
+    url = source.file("/123456.rss", feed, "application/rss+xml")
+
+    with pytest.raises(InvalidInput, match="locked"), app.app_context():
+        from app.services import imports
+
+        imports.start_import(imports.fetch_feed_source(url))
+    assert row_counts(app)["shows"] == 0
+
+    slug, _ = run_import(app, url, owner_confirmed=True)
+
+    new_feed = published_feed(app, slug)
+    assert_same_episodes(feed, new_feed)
+    text = new_feed.decode()
+    # The show keeps its podcast:guid; a new host's feed is not locked until asked.
+    assert "<podcast:guid>5e0bb2a4-0c4d-5d0b-9b4b-3a7b0b2b4a11</podcast:guid>" in text
+    assert '<podcast:person role="host" img="https://malmo.se/anna.jpg">Anna Andersson' in text
+    assert '<podcast:person role="host" href="https://malmo.se/anna">Anna Andersson' in text
+    assert '<podcast:funding url="https://malmo.se/stod">Stöd oss</podcast:funding>' in text
+    assert '<podcast:season name="Våren">1</podcast:season>' in text
+    client = app.test_client()
+    episode = parsed(new_feed)["episodes"][0]
+    chapters = client.get(episode["link"].replace("http://podcasts.test", "") + "/chapters.json")
+    assert chapters.status_code == 200
+    assert [c["title"] for c in chapters.get_json(force=True)["chapters"]] == ["Intro", "Mitten"]
+    transcript = client.get(episode["link"].replace("http://podcasts.test", "") + "/transcript.sv.vtt")
+    assert transcript.status_code == 200
+    assert "Hej och välkommen." in transcript.get_data(as_text=True)
