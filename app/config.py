@@ -77,6 +77,7 @@ def import_settings(env: dict[str, str]) -> dict[str, Any]:
     ``IMPORT_ALLOWED_HOSTS`` lists host names or addresses (networks too) that may
     be fetched although they are private or local, e.g. an intranet host.
     """
+
     def number(name: str, default: float) -> float:
         value = env.get(name)
         try:

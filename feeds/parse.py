@@ -214,9 +214,7 @@ def _local(element: etree._Element) -> str:
 
 
 def _all(parent: etree._Element, ns: str, name: str) -> list[etree._Element]:
-    return [
-        c for c in parent if isinstance(c.tag, str) and _local(c) == name and _ns(c) == ns
-    ]
+    return [c for c in parent if isinstance(c.tag, str) and _local(c) == name and _ns(c) == ns]
 
 
 def _first(parent: etree._Element, ns: str, name: str) -> etree._Element | None:
@@ -442,9 +440,7 @@ class _Reader:
         return ForeignEpisode(
             guid=guid or None,
             title=_text(item, "", "title") or _text(item, "itunes", "title") or "",
-            description=_text(item, "", "description")
-            or _text(item, "itunes", "summary")
-            or "",
+            description=_text(item, "", "description") or _text(item, "itunes", "summary") or "",
             content_html=_text(item, "content", "encoded"),
             published_at=parse_pub_date(_text(item, "", "pubDate")),
             duration_seconds=parse_duration(_text(item, "itunes", "duration")),

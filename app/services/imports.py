@@ -115,9 +115,7 @@ def read_feed_file(stream: BinaryIO, filename: str | None) -> FeedSource:
     if not data:
         raise InvalidInput("Choose a feed file (RSS XML) to import.", "feed_file")
     if len(data) > limit:
-        raise InvalidInput(
-            f"The feed file is larger than the limit of {limit} bytes.", "feed_file"
-        )
+        raise InvalidInput(f"The feed file is larger than the limit of {limit} bytes.", "feed_file")
     return FeedSource(data, f"upload:{filename or 'feed.xml'}", None, None)
 
 
@@ -208,8 +206,8 @@ def _parse(source: FeedSource) -> ForeignFeed:
 def _new_show(slug: str, data: ForeignShow, email: str, source: FeedSource) -> Show:
     """The Show row with every channel field the feed has; artwork comes with the job."""
     categories = list(data.categories) or [(DEFAULT_CATEGORY, None)]
-    description = plain_text(data.description) if looks_like_html(data.description) else (
-        data.description
+    description = (
+        plain_text(data.description) if looks_like_html(data.description) else (data.description)
     )
     identity_url = source.url or data.self_url
     show = Show(

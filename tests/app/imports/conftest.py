@@ -35,3 +35,40 @@ def artwork(source) -> str:
 @pytest.fixture
 def small_jpeg() -> bytes:
     return cover_jpeg()
+
+
+@pytest.fixture
+def fresh_app(backend, request, tmp_path):
+    """A second, empty instance of the same shape, at another public address."""
+    import shutil
+    import uuid
+
+    from app import create_app
+    from app.extensions import db
+    from tests.app.conftest import base_config, migrate, s3_options
+    from tests.support import postgres
+
+    instance = tmp_path / "fresh-instance"
+    extra = {"PUBLIC_BASE_URL": "https://pod.malmo.se", "IMPORT_RUN_IN_WEB": False}
+    if backend == "embedded":
+        database = tmp_path / "fresh.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), database)
+        config = base_config(f"sqlite:///{database}", (tmp_path / "fresh-media").as_uri(), instance)
+        app = create_app({**config, **extra})
+        yield app
+    else:
+        seaweedfs = request.getfixturevalue("seaweedfs")
+        bucket = request.getfixturevalue("s3_bucket")
+        with postgres.temporary_database() as url:
+            migrate(url, tmp_path / "fresh-migrate")
+            config = base_config(url, f"s3://{bucket}/fresh-{uuid.uuid4().hex[:12]}", instance)
+            config["STORAGE_OPTIONS"] = s3_options(seaweedfs)
+            app = create_app({**config, **extra})
+            yield app
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        return
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (feed templates are kept in the shape hosts write them)
 """A real HTTP server on loopback playing the old host, and feeds in the shapes real hosts write.
 
 The shapes follow what Libsyn, Anchor (Spotify for Podcasters) and Buzzsprout
@@ -10,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -34,7 +35,7 @@ class SourceServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.requests.append(self.path)
                 route = server.routes.get(self.path)
                 if route is None:

@@ -122,6 +122,8 @@ def test_buzzsprout_feed_needs_the_owner_and_keeps_chapters_transcripts_persons(
     chapters = client.get(episode["link"].replace("http://podcasts.test", "") + "/chapters.json")
     assert chapters.status_code == 200
     assert [c["title"] for c in chapters.get_json(force=True)["chapters"]] == ["Intro", "Mitten"]
-    transcript = client.get(episode["link"].replace("http://podcasts.test", "") + "/transcript.sv.vtt")
+    transcript = client.get(
+        episode["link"].replace("http://podcasts.test", "") + "/transcript.sv.vtt"
+    )
     assert transcript.status_code == 200
     assert "Hej och välkommen." in transcript.get_data(as_text=True)
