@@ -59,11 +59,11 @@ def test_feeds_declaring_entities_are_refused_and_leave_nothing(app, source, doc
 
 
 def test_entity_feed_through_the_studio_is_a_clear_error_not_a_500(app, source):
-    from tests.app.imports.test_studio import admin_client
+    from tests.app.imports.test_studio import admin_client, post_form
 
     url = source.file("/evil.rss", XXE, "application/rss+xml")
     client = admin_client(app)
-    response = client.post("/studio/import", data=client.form_data("/studio/import", url=url))
+    response = post_form(client, "/studio/import", url=url)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "entities" in page and "root:" not in page
