@@ -9,5 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
-from app.studio import routes  # noqa: E402, F401  (registers the routes)
-from app.studio import imports  # noqa: E402, F401
+from app.studio import imports, routes  # noqa: E402, F401  (registers the routes)
