@@ -485,6 +485,15 @@ def _import_item(job: ImportJob, item: ImportItem) -> None:
         db.session.rollback()
         item.state, item.message = "skipped", "An episode with this GUID already exists."
         db.session.commit()
+    except StorageUnavailable:
+        raise  # not the episode's fault: the job pauses and retries it later
+    except Exception as exc:
+        # A bug or a file no check foresaw must not stop the other episodes.
+        log.exception("import item %s failed", item.id)
+        db.session.rollback()
+        item.state = "skipped"
+        item.message = f"The episode could not be imported ({type(exc).__name__}: {exc})."
+        db.session.commit()
 
 
 def _audio(files: ExitStack, episode: ForeignEpisode) -> tuple[IO[bytes], AudioInfo]:

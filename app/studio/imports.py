@@ -25,12 +25,15 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, StringField, URLField
 
 from app.extensions import db
+from app.i18n import use_content_language
 from app.services import exports, imports
 from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import require_instance_admin, studio_show
 
 log = logging.getLogger(__name__)
+# The studio's pages declare English (studio/base.html); ?lang=sv shows them in Swedish.
+STUDIO_LANGUAGE = "en"
 
 
 class ImportForm(FlaskForm):
@@ -57,6 +60,7 @@ def import_show():
 
     :raise 403: unless the user administers the instance.
     """
+    use_content_language(STUDIO_LANGUAGE)
     require_instance_admin()
     form = ImportForm()
     if not form.validate_on_submit():
@@ -83,6 +87,7 @@ def import_progress(show_slug: str):
     :raise 404: for an unknown show or one the user is no member of.
     :raise 403: for members who are not the show's admins.
     """
+    use_content_language(STUDIO_LANGUAGE)
     show = studio_show(show_slug, "admin")
     job = imports.latest_job(show)
     if job is not None and job.state in imports.UNFINISHED:
@@ -104,6 +109,7 @@ def reimport(show_slug: str):
 
     :raise 404: / 403: as for the progress page.
     """
+    use_content_language(STUDIO_LANGUAGE)
     show = studio_show(show_slug, "admin")
     form = ReimportForm()
     try:
@@ -124,6 +130,7 @@ def lock_feed(show_slug: str):
 
     :raise 404: / 403: as for the progress page.
     """
+    use_content_language(STUDIO_LANGUAGE)
     show = studio_show(show_slug, "admin")
     form = LockForm()
     if form.validate_on_submit():
@@ -139,6 +146,7 @@ def export_show(show_slug: str):
 
     :raise 404: / 403: as for the progress page.
     """
+    use_content_language(STUDIO_LANGUAGE)
     show = studio_show(show_slug, "admin")
     if not FlaskForm().validate_on_submit():
         raise InvalidInput(_("The form expired; please reload the page and try again."))
