@@ -439,8 +439,6 @@ class ImportItem(db.Model):
     message: Mapped[str | None] = mapped_column(Text)
     # The parsed item (feeds.parse.episode_to_dict), so a resumed job needs no refetch.
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Fixed storage key stem: a retry after a crash overwrites its own objects.
-    token: Mapped[str] = mapped_column(String(32))
     episode_id: Mapped[int | None] = mapped_column(
         ForeignKey("episodes.id", ondelete="SET NULL"), index=True
     )

@@ -35,7 +35,6 @@ USER_AGENT = "podhost-import/1.0 (+https://podcastindex.org/namespace/1.0)"
 CHUNK_SIZE = 64 * 1024
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
 
@@ -152,11 +151,14 @@ def fetch(
     policy: HostPolicy | None = None,
     *,
     accept: str = "*/*",
+    on_chunk: Callable[[int], None] | None = None,
 ) -> Fetched:
     """GET ``url`` into ``out``, following at most ``limits.max_redirects`` redirects.
 
     ``out`` receives only the final response's body; on any error it may hold
     part of it, so callers write to a temporary file they throw away.
+    ``on_chunk`` is called with the bytes received so far after each chunk (a
+    long download's caller keeps its job's lease alive there; it may raise to stop).
 
     :raise FetchError: for a refused address, a bad URL, an HTTP error status,
         a body over ``limits.max_bytes``, or a timeout.
@@ -184,7 +186,7 @@ def fetch(
                 raise FetchError(
                     "http_status", f"{current} answered HTTP {response.status}, not the file."
                 )
-            size = _copy_body(response, out, limits, deadline, current)
+            size = _copy_body(response, out, limits, deadline, current, on_chunk)
             content_type = response.headers.get("Content-Type", "")
             return Fetched(current, content_type, size, tuple(hops))
         finally:
@@ -278,6 +280,7 @@ def _copy_body(
     limits: FetchLimits,
     deadline: float,
     url: str,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     """Stream the body into ``out``, stopping as soon as it passes a limit."""
     declared = response.headers.get("Content-Length")
@@ -294,6 +297,8 @@ def _copy_body(
                     "timeout", f"{url} took longer than {limits.total_seconds:g} s to download."
                 )
             out.write(chunk)
+            if on_chunk is not None:
+                on_chunk(size)
     except Urllib3Error as exc:
         if "timed out" in str(exc).lower():
             raise FetchError("timeout", f"{url} stopped sending data.") from None

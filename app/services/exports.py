@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Episode, Show, StoredFile
 from app.services.errors import InvalidInput
-from app.services.feed import show_feed
+from app.services.feed import ensure_podcast_guid, show_feed
 from app.services.files import store_file
 from app.services.shows import _check_new_slug, get_show
 from app.storage import current_storage
@@ -90,6 +90,8 @@ def export_show(show_slug: str, out: BinaryIO) -> dict[str, Any]:
     :raise StorageUnavailable: when a stored file cannot be read.
     """
     show = get_show(show_slug)
+    ensure_podcast_guid(show)  # the manifest must carry the guid the feed shows
+    db.session.commit()
     tables = _rows(show)
     files = _files(tables)
     manifest = {

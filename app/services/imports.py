@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -283,7 +284,6 @@ def _add_items(job: ImportJob, feed: ForeignFeed, existing_guids: set[str], star
             state="skipped" if reason else "pending",
             message=reason,
             data=data,
-            token=uuid.uuid4().hex,
         )
         job.items.append(item)
         if guid and not reason:
@@ -378,24 +378,48 @@ def run_job(job_id: int, worker: str, *, max_items: int | None = None) -> Import
         if not _renew_lease(job_id, worker):
             log.info("import %s: lease lost, another worker continues", job_id)
             break
-        if job.artwork_url:
-            _import_show_artwork(job)
-            continue
         item = db.session.scalar(
             select(ImportItem)
             .where(ImportItem.job_id == job_id, ImportItem.state == "pending")
             .order_by(ImportItem.position)
         )
-        if item is None:
+        if item is None and not job.artwork_url:
             _finish(job)
             break
         try:
-            _import_item(job, item)
+            if job.artwork_url:
+                _import_show_artwork(job)
+                continue
+            _import_item(job, item, _LeaseKeeper(job_id, worker))
         except StorageUnavailable as exc:
             _pause(job, exc.message)
             break
+        except _LeaseLost:
+            db.session.rollback()
+            log.info("import %s: lease lost during a download", job_id)
+            break
         processed += 1
     return job
+
+
+class _LeaseLost(Exception):
+    """Another worker took the job over; this one must stop at once and store nothing."""
+
+
+class _LeaseKeeper:
+    """Renews the job's lease while a long download runs, at most every few seconds."""
+
+    def __init__(self, job_id: int, worker: str) -> None:
+        self.job_id, self.worker = job_id, worker
+        self.renewed_at = time.monotonic()
+
+    def __call__(self, _received: int) -> None:
+        interval = current_app.config["IMPORT_LEASE_SECONDS"] / 4
+        if time.monotonic() - self.renewed_at < interval:
+            return
+        if not _renew_lease(self.job_id, self.worker):
+            raise _LeaseLost()
+        self.renewed_at = time.monotonic()
 
 
 def _renew_lease(job_id: int, worker: str) -> bool:
@@ -465,13 +489,13 @@ class _Skip(Exception):
     """This episode (or optional part) cannot be imported; the message says why."""
 
 
-def _import_item(job: ImportJob, item: ImportItem) -> None:
+def _import_item(job: ImportJob, item: ImportItem, keep_lease: _LeaseKeeper) -> None:
     """Download, check and store one episode; skip it with the reason if anything is wrong."""
     episode = episode_from_dict(item.data)
     notes: list[str] = []
     try:
         with ExitStack() as files:
-            audio, info = _audio(files, episode)
+            audio, info = _audio(files, episode, keep_lease)
             image = _episode_image(files, episode, notes)
             chapters = _chapters(episode, notes)
             transcripts = _transcripts(files, episode, notes)
@@ -485,8 +509,8 @@ def _import_item(job: ImportJob, item: ImportItem) -> None:
         db.session.rollback()
         item.state, item.message = "skipped", "An episode with this GUID already exists."
         db.session.commit()
-    except StorageUnavailable:
-        raise  # not the episode's fault: the job pauses and retries it later
+    except (StorageUnavailable, _LeaseLost):
+        raise  # not the episode's fault: the job pauses, or another worker goes on
     except Exception as exc:
         # A bug or a file no check foresaw must not stop the other episodes.
         log.exception("import item %s failed", item.id)
@@ -496,8 +520,12 @@ def _import_item(job: ImportJob, item: ImportItem) -> None:
         db.session.commit()
 
 
-def _audio(files: ExitStack, episode: ForeignEpisode) -> tuple[IO[bytes], AudioInfo]:
-    stream, fetched = files.enter_context(_downloaded(episode.enclosure_url, "audio"))
+def _audio(
+    files: ExitStack, episode: ForeignEpisode, keep_lease: _LeaseKeeper
+) -> tuple[IO[bytes], AudioInfo]:
+    stream, fetched = files.enter_context(
+        _downloaded(episode.enclosure_url, "audio", on_chunk=keep_lease)
+    )
     if fetched.media_type.startswith(NOT_AUDIO_TYPES):
         raise _Skip(
             f"The enclosure is a {fetched.media_type} document, not audio "
@@ -602,14 +630,16 @@ def _save_episode(
 ) -> None:
     """Store every file and create the episode and its rows, all in one transaction.
 
-    Keys derive from the item's fixed token, so a retry after a crash
-    overwrites what the crashed attempt stored instead of leaving it behind.
+    Every attempt uses fresh keys: if two workers ever raced for one item
+    (a lease lost mid-upload), the loser's cleanup can never delete the
+    winner's objects.
     """
     show = job.show
+    stem = uuid.uuid4().hex
     with ExitStack() as stored:
         audio_row = stored.enter_context(
             store_file(
-                f"{show.slug}/{item.token}{info.extension}",
+                f"{show.slug}/{stem}{info.extension}",
                 audio,
                 info.mime_type,
                 duration=info.duration,
@@ -620,13 +650,13 @@ def _save_episode(
         if image is not None:
             stream, mime_type, extension = image
             image_row = stored.enter_context(
-                store_file(f"{show.slug}/artwork/{item.token}{extension}", stream, mime_type)
+                store_file(f"{show.slug}/artwork/{stem}{extension}", stream, mime_type)
             )
         transcript_rows = []
         for language, stream in transcripts:
             row = stored.enter_context(
                 store_file(
-                    f"{show.slug}/transcripts/{item.token}-{slugify(language) or 'und'}.txt",
+                    f"{show.slug}/transcripts/{stem}-{slugify(language) or 'und'}.txt",
                     stream,
                     "text/plain",
                 )
@@ -716,7 +746,9 @@ def _person_row(show_id: int, episode_id: int | None, position: int, person: Any
 
 
 @contextmanager
-def _downloaded(url: str | None, kind: str) -> Iterator[tuple[IO[bytes], Any]]:
+def _downloaded(
+    url: str | None, kind: str, on_chunk: Any = None
+) -> Iterator[tuple[IO[bytes], Any]]:
     """The file at ``url`` in a temporary file (rewound), within the limits for ``kind``.
 
     :raise _Skip: for any fetch failure, with the reason.
@@ -725,7 +757,7 @@ def _downloaded(url: str | None, kind: str) -> Iterator[tuple[IO[bytes], Any]]:
         raise _Skip("No address given.")
     with tempfile.TemporaryFile() as out:
         try:
-            fetched = fetch(url, out, _limits(kind), _policy())
+            fetched = fetch(url, out, _limits(kind), _policy(), on_chunk=on_chunk)
         except FetchError as exc:
             raise _Skip(exc.message) from exc
         out.seek(0)

@@ -49,7 +49,6 @@ def upgrade():
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("token", sa.String(length=32), nullable=False),
         sa.Column("episode_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -167,3 +167,33 @@ def test_cli_imports_a_url_and_a_file(app, source, artwork, audio_dir, tmp_path)
     assert set(items_by_guid(published_feed(app, "fran-fil"))) == {"file-guid-1"}
     taken = runner.invoke(args=["shows", "import", url, "--slug", "fran-url"])
     assert taken.exit_code == 1 and "already exists" in taken.output
+
+
+def test_storage_down_pauses_the_import_instead_of_skipping_everything(
+    app, source, artwork, audio_dir, broken_storage
+):
+    items = episodes(audio_dir / "tone.mp3", 2)
+    serve_audio(source, items)
+    url = source.file("/rss", libsyn_feed(source, items, artwork), "application/rss+xml")
+    with app.app_context():
+        job = imports.start_import(imports.fetch_feed_source(url))
+        job_id, slug = job.id, job.show.slug
+        working = app.extensions["storage"]
+        app.extensions["storage"] = broken_storage
+        imports.run_pending("test")
+        app.extensions["storage"] = working
+    paused = job_items(app, job_id)
+    assert [state for _, state, _ in paused] == ["pending", "pending"]
+    assert row_counts(app)["episodes"] == 0
+    with app.app_context():
+        from app.extensions import db
+        from app.models import ImportJob
+
+        job = db.session.get(ImportJob, job_id)
+        assert job.message.startswith("Paused:")
+        job.lease_until = None  # the pause has passed
+        db.session.commit()
+        imports.run_pending("test")
+    assert [state for _, state, _ in job_items(app, job_id)] == ["done", "done"]
+    assert len(items_by_guid(published_feed(app, slug))) == 2
+    assert row_counts(app)["stored_files"] == len(stored_keys(app))
