@@ -39,6 +39,9 @@ def test_libsyn_feed_is_imported_with_every_guid_date_and_duration(app, source, 
     text = new_feed.decode()
     assert '<itunes:category text="Society &amp; Culture">' in text
     assert '<itunes:category text="Places &amp; Travel"/>' in text
+    # HTML in <description> becomes plain text; content:encoded keeps sanitized HTML.
+    assert "<description>Plain description.</description>" in text
+    assert "<![CDATA[<p>Plain description." in text
     assert "<script>" not in text and "alert(1)" not in text
     assert '<a href="https://malmo.se" rel="noopener nofollow">Länk</a>' in text
     # Audio, and the artwork in place of the placeholder: nothing else, nothing orphaned.
