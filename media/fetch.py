@@ -288,7 +288,9 @@ def _copy_body(
         raise _too_large(url, limits.max_bytes, int(declared))
     size = 0
     try:
-        for chunk in response.stream(CHUNK_SIZE):
+        # read1 returns what has arrived instead of waiting for a whole chunk, so a
+        # server that trickles a byte at a time still meets the overall deadline.
+        while chunk := response.read1(CHUNK_SIZE):
             size += len(chunk)
             if size > limits.max_bytes:
                 raise _too_large(url, limits.max_bytes)

@@ -63,3 +63,59 @@ def test_loopback_is_refused_by_default_before_connecting():
     with pytest.raises(FetchError) as refused:
         fetch("http://127.0.0.1:9/feed.xml", io.BytesIO(), FetchLimits(max_bytes=10))
     assert refused.value.code == "blocked_address"
+
+
+@pytest.fixture
+def slow_server():
+    """A loopback server that stalls after its headers, or trickles a byte at a time."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/mpeg")
+            self.end_headers()
+            try:
+                while not stop.is_set():
+                    if self.path == "/trickle":
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.mark.parametrize(
+    "path, limits",
+    [
+        ("/stall", FetchLimits(max_bytes=1000, read_timeout=0.3)),
+        ("/trickle", FetchLimits(max_bytes=1000, read_timeout=5, total_seconds=0.5)),
+    ],
+    ids=["silent", "too-slow-overall"],
+)
+def test_slow_servers_run_into_the_time_limits(slow_server, path, limits):
+    import time
+
+    policy = HostPolicy(allowed=("127.0.0.1",))
+    started = time.monotonic()
+    with pytest.raises(FetchError) as refused:
+        fetch(slow_server + path, io.BytesIO(), limits, policy)
+    assert refused.value.code == "timeout"
+    assert time.monotonic() - started < 3
