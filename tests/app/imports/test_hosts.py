@@ -130,3 +130,28 @@ def test_buzzsprout_feed_needs_the_owner_and_keeps_chapters_transcripts_persons(
     )
     assert transcript.status_code == 200
     assert "Hej och välkommen." in transcript.get_data(as_text=True)
+
+
+def test_episode_artwork_is_stored_and_a_broken_one_is_only_noted(
+    app, source, artwork, audio_dir, small_jpeg
+):
+    from app.extensions import db
+    from app.models import Episode
+
+    items = episodes(audio_dir / "tone.mp3", 2)
+    serve_audio(source, items)
+    items[0].extra = f'<podcast:image href="{source.file("/e1.jpg", small_jpeg, "image/jpeg")}"/>'
+    items[1].extra = f'<podcast:image href="{source.url("/missing.jpg")}"/>'
+    feed = libsyn_feed(source, items, artwork).replace(
+        f'<itunes:image href="{artwork}"/>\n<description><![CDATA[<p>Plain'.encode(),
+        b"<description><![CDATA[<p>Plain",
+    )
+    _slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+    states = job_items(app, job_id)
+    assert [state for _, state, _ in states] == ["done", "done"]
+    assert "Episode artwork left out" in states[1][2] and "HTTP 404" in states[1][2]
+    with app.app_context():
+        images = {e.guid: e.image for e in db.session.scalars(db.select(Episode))}
+        assert images["ep-guid-1"].mime_type == "image/jpeg"
+        assert images["ep-guid-1"].size == len(small_jpeg)
+        assert images["ep-guid-2"] is None
