@@ -21,6 +21,7 @@ shows_cli = AppGroup("shows", help="Podcasts.")
 episodes_cli = AppGroup("episodes", help="Episodes of a show.")
 feeds_cli = AppGroup("feeds", help="Feed health, refresh and announcements.")
 uploads_cli = AppGroup("uploads", help="Studio uploads in progress.")
+imports_cli = AppGroup("imports", help="Imports of shows from other hosts.")
 
 
 def init_commands(app: Flask) -> None:
@@ -34,6 +35,7 @@ def init_commands(app: Flask) -> None:
         episodes_cli,
         feeds_cli,
         uploads_cli,
+        imports_cli,
         demo_command,
         worker_command,
     )
@@ -268,6 +270,90 @@ def clean_uploads(older_than: str, every: float | None) -> None:
     while True:
         with service_errors():
             click.echo(f"removed {clean_abandoned(age)} abandoned upload(s)")
+        if not every:
+            return
+        time.sleep(every)
+
+
+@shows_cli.command("import")
+@click.argument("source")
+@click.option("--slug", help="Address name of the new show; from the title if omitted.")
+@click.option("--owner-email", help="Used when the feed names no itunes:owner email.")
+@click.option(
+    "--owner-confirmed", is_flag=True, help="Import a podcast:locked feed: you are its owner."
+)
+@click.option("--background", is_flag=True, help="Only queue the media for the importer.")
+def import_show(
+    source: str, slug: str | None, owner_email: str | None, owner_confirmed: bool, background: bool
+) -> None:
+    """Import a show from a feed URL, a feed file, or an archive made by `shows export`."""
+    from app.services import exports, imports
+
+    path = Path(source)
+    with service_errors():
+        if path.is_file():
+            with path.open("rb") as stream:
+                if exports.is_archive(stream):
+                    show = exports.import_archive(stream, slug)
+                    click.echo(f"Restored show {show.slug} from {path.name}: /{show.slug}/feed.xml")
+                    return
+                feed = imports.read_feed_file(stream, path.name)
+        else:
+            feed = imports.fetch_feed_source(source)
+        job = imports.start_import(
+            feed, slug=slug, owner_email=owner_email, owner_confirmed=owner_confirmed
+        )
+        slug, job_id = job.show.slug, job.id
+        click.echo(f"Created show {slug}; {len(job.items)} episodes to import (job {job_id}).")
+        if background:
+            return
+        imports.claim_job(imports.worker_name(), job_id)
+        job = imports.run_job(job_id, imports.worker_name())
+        _report_job(job)
+
+
+def _report_job(job) -> None:
+    from app.services.imports import progress
+
+    for item in job.items:
+        if item.state != "done" or item.message:
+            click.echo(f"{item.state:8} {item.guid or '-'}: {item.title}: {item.message or ''}")
+    done = progress(job)
+    click.echo(
+        f"{job.show.slug}: {done.done} imported, {done.skipped} skipped, {done.pending} left."
+    )
+
+
+@shows_cli.command("export")
+@click.argument("show")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: SHOW-export.zip")
+def export_show(show: str, output: str | None) -> None:
+    """Write SHOW's feed, every field and every stored file into one zip archive."""
+    from app.services.exports import export_show as export
+
+    target = Path(output or f"{show}-export.zip")
+    partial = target.with_name(target.name + ".part")
+    with service_errors(), feed_urls():
+        try:
+            with partial.open("wb") as out:
+                manifest = export(show, out)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(target)
+    episodes_count = len(manifest["tables"].get("episodes", []))
+    click.echo(f"Exported {show}: {episodes_count} episodes to {target}")
+
+
+@imports_cli.command("run")
+@click.option("--every", type=float, help="Keep running, looking for work every N seconds.")
+def run_imports(every: float | None) -> None:
+    """Run queued imports, and any whose worker stopped (their lease ran out)."""
+    from app.services.imports import run_pending
+
+    while True:
+        for job_id in run_pending():
+            click.echo(f"import {job_id} finished")
         if not every:
             return
         time.sleep(every)

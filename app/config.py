@@ -79,6 +79,7 @@ def load_config(
         "MEDIA_CACHE_SECONDS": 5,
         "USER_AGENTS_DIR": env.get("USER_AGENTS_DIR") or str(SHIPPED_USER_AGENTS),
         "EMBED_ALLOWED_ORIGINS": embed_allowed_origins(env),
+        **import_settings(env),
         # Static URLs carry a content hash (app.assets), so they never go stale.
         "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     }
@@ -112,6 +113,42 @@ def upload_cors(env: dict[str, str]) -> str:
     if mode not in ("auto", "off"):
         raise ConfigError(f"UPLOAD_CORS must be 'auto' or 'off', not {mode!r}")
     return mode
+
+
+def import_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Limits for importing shows from other hosts (issue 7); every fetch obeys them.
+
+    ``IMPORT_ALLOWED_HOSTS`` lists host names or addresses (networks too) that may
+    be fetched although they are private or local, e.g. an intranet host.
+    """
+
+    def number(name: str, default: float) -> float:
+        value = env.get(name)
+        try:
+            result = float(value) if value else default
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, not {value!r}") from None
+        if result <= 0:
+            raise ConfigError(f"{name} must be more than 0")
+        return result
+
+    return {
+        "IMPORT_MAX_FEED_BYTES": int(number("IMPORT_MAX_FEED_BYTES", 20 * 1024**2)),
+        "IMPORT_MAX_FILE_BYTES": int(number("IMPORT_MAX_FILE_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
+        "IMPORT_MAX_SIDE_FILE_BYTES": int(number("IMPORT_MAX_SIDE_FILE_BYTES", 20 * 1024**2)),
+        "IMPORT_TIMEOUT": number("IMPORT_TIMEOUT", 30),
+        "IMPORT_FEED_SECONDS": number("IMPORT_FEED_SECONDS", 60),
+        "IMPORT_FILE_SECONDS": number("IMPORT_FILE_SECONDS", 3600),
+        "IMPORT_LEASE_SECONDS": number("IMPORT_LEASE_SECONDS", 120),
+        "IMPORT_ALLOWED_HOSTS": tuple(
+            re.split(r"[\s,]+", env.get("IMPORT_ALLOWED_HOSTS", "").strip())
+        )
+        if env.get("IMPORT_ALLOWED_HOSTS", "").strip()
+        else (),
+        # Web processes start a thread for an import begun in the studio; the
+        # importer process (``flask imports run --every``) picks up anything left.
+        "IMPORT_RUN_IN_WEB": env.get("IMPORT_RUN_IN_WEB", "1") != "0",
+    }
 
 
 def database_url(env: dict[str, str], instance: Path) -> str:

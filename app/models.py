@@ -120,6 +120,8 @@ class Show(db.Model):
     # RFC 5005 paging: None keeps the feed complete, which is what Apple needs.
     feed_page_size: Mapped[int | None] = mapped_column(Integer)
     # --- end of feed fields ---
+    # Imports (issue 7): itunes:category pairs after the first, [[category, subcategory|None]].
+    extra_categories: Mapped[list] = mapped_column(JSON, default=list)
     # Schedules are entered in this zone (an IANA name); the database keeps UTC.
     timezone: Mapped[str] = mapped_column(
         String(64), default="Europe/Stockholm", server_default="Europe/Stockholm"
@@ -513,3 +515,62 @@ class LoginFailure(db.Model):
     email_key: Mapped[str] = mapped_column(String(64), index=True)
     client_key: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# --- imports (issue 7) -------------------------------------------------------
+# An import is a job row with one item row per source episode. The database is
+# the only state: any worker process may claim a job whose lease has run out,
+# and an item is marked done in the same transaction that creates its episode,
+# so an interrupted import continues where it stopped without duplicates.
+
+
+class ImportJob(db.Model):
+    """Bringing a show's media over from its old host, in the background."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    # The feed URL, or "upload:<file name>" for a feed file.
+    source: Mapped[str] = mapped_column(String(2000))
+    # Relative URLs in the feed resolve against this; None for a file without a self link.
+    base_url: Mapped[str | None] = mapped_column(String(2000))
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued running done failed
+    message: Mapped[str | None] = mapped_column(Text)
+    # The channel artwork still to fetch; None once it is stored (or there is none).
+    artwork_url: Mapped[str | None] = mapped_column(String(2000))
+    # A worker holds the job until lease_until; after that another may take it over.
+    worker: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    show: Mapped[Show] = relationship()
+    items: Mapped[list[ImportItem]] = relationship(
+        order_by="ImportItem.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ImportItem(db.Model):
+    """One source episode of an import: pending, done (with its episode) or skipped (why)."""
+
+    __tablename__ = "import_items"
+    __table_args__ = (UniqueConstraint("job_id", "guid", name="uq_import_items_job_id_guid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    # The source GUID verbatim; None for an item skipped before it had a usable one.
+    guid: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending done skipped
+    message: Mapped[str | None] = mapped_column(Text)
+    # The parsed item (feeds.parse.episode_to_dict), so a resumed job needs no refetch.
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="SET NULL"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -330,6 +330,7 @@ def feed_show(
         subcategory=show.subcategory,
         explicit=show.explicit,
         copyright=show.copyright,
+        categories_extra=[(c[0], c[1]) for c in show.extra_categories or ()],
         podcast_guid=show.podcast_guid,
         itunes_title=show.itunes_title,
         itunes_type=show.itunes_type,
