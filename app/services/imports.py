@@ -44,7 +44,12 @@ from app.models import (
 )
 from app.services.episodes import _unique_slug
 from app.services.errors import InvalidInput, NotFound, StorageUnavailable
-from app.services.feed_extras import EPISODE_TYPES, ITUNES_TYPES, MEDIUMS
+from app.services.feed_extras import (
+    EPISODE_TYPES,
+    ITUNES_TYPES,
+    MEDIUMS,
+    refresh_transcript_text,
+)
 from app.services.files import store_file
 from app.services.shows import DEFAULT_CATEGORY, _check_new_slug, get_show
 from app.slugs import slugify
@@ -65,7 +70,7 @@ from media.artwork import placeholder_png, sniff_image
 from media.fetch import FetchError, FetchLimits, HostPolicy, allowed_hosts, fetch
 from media.probe import AudioInfo, UnsupportedAudio, probe_audio
 from media.storage import StorageError
-from media.transcripts import TranscriptError, parse_transcript
+from media.transcripts import Cue, TranscriptError, cues_to_data, parse_transcript
 
 log = logging.getLogger(__name__)
 
@@ -588,7 +593,7 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
 
 def _transcripts(
     files: ExitStack, episode: ForeignEpisode, notes: list[str]
-) -> list[tuple[str, IO[bytes]]]:
+) -> list[tuple[str, IO[bytes], list[Cue]]]:
     """One VTT or SRT file per language (VTT preferred), parsed before it is kept."""
     best: dict[str, tuple[int, str]] = {}
     for transcript in episode.transcripts:
@@ -608,12 +613,12 @@ def _transcripts(
     for language, (_, url) in sorted(best.items()):
         try:
             stream, _ = files.enter_context(_downloaded(url, "small"))
-            parse_transcript(stream.read())
+            cues = parse_transcript(stream.read())
             stream.seek(0)
         except (_Skip, TranscriptError) as exc:
             notes.append(f"Transcript ({language}) left out: {exc}")
             continue
-        found.append((language, stream))
+        found.append((language, stream, cues))
     return found
 
 
@@ -625,7 +630,7 @@ def _save_episode(
     info: AudioInfo,
     image: tuple[IO[bytes], str, str] | None,
     chapters: list[dict[str, Any]],
-    transcripts: list[tuple[str, IO[bytes]]],
+    transcripts: list[tuple[str, IO[bytes], list[Cue]]],
     notes: list[str],
 ) -> None:
     """Store every file and create the episode and its rows, all in one transaction.
@@ -653,7 +658,7 @@ def _save_episode(
                 store_file(f"{show.slug}/artwork/{stem}{extension}", stream, mime_type)
             )
         transcript_rows = []
-        for language, stream in transcripts:
+        for language, stream, cues in transcripts:
             row = stored.enter_context(
                 store_file(
                     f"{show.slug}/transcripts/{stem}-{slugify(language) or 'und'}.txt",
@@ -661,10 +666,11 @@ def _save_episode(
                     "text/plain",
                 )
             )
-            transcript_rows.append(Transcript(language=language, file=row))
+            transcript_rows.append(Transcript(language=language, file=row, cues=cues_to_data(cues)))
         episode = _episode_row(show, item, source, audio_row, image_row)
         episode.chapters = [Chapter(**values) for values in chapters]
         episode.transcripts = transcript_rows
+        refresh_transcript_text(episode)  # the words go into the search index
         db.session.add(episode)
         db.session.flush()
         for position, person in enumerate(source.persons):

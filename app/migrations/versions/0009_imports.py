@@ -1,7 +1,7 @@
 """Imports (issue 7): import jobs and their per-episode items; a show's extra categories.
 
 Revision ID: 0009_imports
-Revises: 0010_search_transcripts
+Revises: 0006_accounts
 Create Date: 2026-11-27
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_imports"
-down_revision = "0010_search_transcripts"
+down_revision = "0006_accounts"
 branch_labels = None
 depends_on = None
 

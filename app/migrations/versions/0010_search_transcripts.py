@@ -10,7 +10,7 @@ Existing transcripts are read from storage and filled in here. Not batch mode on
 ``episodes``: rebuilding it on SQLite would drop the FTS5 triggers.
 
 Revision ID: 0010_search_transcripts
-Revises: 0006_accounts
+Revises: 0009_imports
 Create Date: 2026-11-27
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_search_transcripts"
-down_revision = "0006_accounts"
+down_revision = "0009_imports"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ def admin_client(app):
     with app.app_context():
         create_user("admin@example.org", PASSWORD, is_admin=True)
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the studio's default is Swedish
     assert log_in(client, "admin@example.org").status_code == 302
     return client
 
