@@ -3,8 +3,9 @@
 Every 30 seconds it refreshes feeds and announces changed ones (a scheduled
 episode going live, and retries of pings that failed after a commit); every
 hour it turns raw download hits into daily counts and drops hits past their
-retention. Both jobs are idempotent, so a second worker or a restart costs a
-repeat, never a wrong number. Times come from an injected clock, so the
+retention, and removes studio uploads abandoned for a day. The jobs are
+idempotent, so a second worker or a restart costs a repeat, never a wrong
+number. Times come from an injected clock, so the
 schedule is tested without sleeping.
 """
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 FEEDS_EVERY = 30.0
 AGGREGATE_EVERY = 3600.0
+CLEAN_UPLOADS_EVERY = 3600.0
+ABANDONED_AFTER_SECONDS = 24 * 3600.0
 
 
 @dataclass
@@ -79,10 +82,22 @@ def aggregate_downloads() -> str | None:
     return f"daily download counts updated; {removed} old hits removed"
 
 
+def clean_uploads() -> str | None:
+    """Abort multipart uploads and delete partial files nobody finished within a day."""
+    from datetime import timedelta
+
+    from app.services.uploads import clean_abandoned
+
+    removed = clean_abandoned(timedelta(seconds=ABANDONED_AFTER_SECONDS))
+    return f"removed {removed} abandoned upload(s)" if removed else None
+
+
 def default_jobs(feeds_every: float, aggregate_every: float) -> list[Job]:
+    """Imports are not here: one can download for an hour, so they have their own process."""
     return [
         Job("feeds", feeds_every, refresh_feeds),
         Job("aggregate downloads", aggregate_every, aggregate_downloads),
+        Job("clean uploads", CLEAN_UPLOADS_EVERY, clean_uploads),
     ]
 
 
@@ -92,7 +107,7 @@ def default_jobs(feeds_every: float, aggregate_every: float) -> list[Job]:
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
 @with_appcontext
 def worker_command(feeds_every: float, aggregate_every: float, once: bool) -> None:
-    """Refresh and announce feeds, and aggregate download counts, on schedule."""
+    """Refresh and announce feeds, aggregate download counts, clean uploads, on schedule."""
     jobs = default_jobs(feeds_every, aggregate_every)
     while True:
         for line in run_due(jobs, time.monotonic()):

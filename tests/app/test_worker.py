@@ -77,7 +77,7 @@ def test_worker_once_aggregates_downloads(app, runner, episode_id):  # noqa: F81
         assert [r.downloads for r in db.session.scalars(select(DailyDownloads))] == [1]
 
 
-def test_the_procfile_worker_runs_both_jobs():
+def test_the_procfile_worker_runs_every_job():
     line = next(
         line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("worker:")
     )
@@ -85,4 +85,5 @@ def test_the_procfile_worker_runs_both_jobs():
     assert [job.name for job in default_jobs(FEEDS_EVERY, AGGREGATE_EVERY)] == [
         "feeds",
         "aggregate downloads",
+        "clean uploads",
     ]

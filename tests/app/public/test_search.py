@@ -164,3 +164,39 @@ def test_replacing_and_removing_a_transcript_updates_the_index(app, episodes):
 def test_transcripts_of_unpublished_episodes_are_not_found(app, episodes):
     add_transcript_to(app, episodes, "lindangen-hemligt-utkast", "sv", VTT_SV)
     assert hits(app, "växthuset") == []
+
+
+def test_transcripts_from_the_studio_editor_are_searchable_and_shown(app, client, episodes):
+    """The editor stores transcripts its own way; search and the page must still see them."""
+    import io
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Episode
+    from app.services import editing
+    from app.services.shows import get_show
+
+    slug = "holma-och-kroksback"
+    with app.app_context():
+        show = get_show(episodes)
+        episode = db.session.scalar(select(Episode).where(Episode.slug == slug))
+        editing.add_transcript(
+            show,
+            episode.id,
+            "sv",
+            io.BytesIO(VTT_SV),
+            lock_version=episode.lock_version,
+            editor=True,
+            filename="avsnitt.vtt",
+        )
+    [hit] = hits(app, "växthuset")
+    assert hit.in_transcript
+    page = client.get(f"/{episodes}/episodes/{slug}").get_data(as_text=True)
+    assert "växthuset på taket i Augustenborg" in page
+    with app.app_context():
+        episode = db.session.scalar(select(Episode).where(Episode.slug == slug))
+        editing.remove_transcript(
+            get_show(episodes), episode.id, "sv", lock_version=episode.lock_version, editor=True
+        )
+    assert hits(app, "växthuset") == []
