@@ -20,6 +20,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from feeds.model import Location, Person, TranscriptLink
+
 __all__ = [
     "FeedParseError",
     "ForeignEpisode",
@@ -57,28 +59,11 @@ class FeedParseError(ValueError):
     """The document is not a feed we can import; the message says why, for a producer."""
 
 
-@dataclass(frozen=True)
-class ForeignPerson:
-    name: str
-    role: str | None = None
-    group: str | None = None
-    img: str | None = None
-    href: str | None = None
-
-
-@dataclass(frozen=True)
-class ForeignTranscript:
-    url: str
-    mime_type: str
-    language: str | None = None
-    rel: str | None = None
-
-
-@dataclass(frozen=True)
-class ForeignLocation:
-    name: str
-    geo: str | None = None
-    osm: str | None = None
+# A foreign feed's persons, transcripts and location have the shape of our own
+# feed's, so they are the same types; the names say where the values came from.
+ForeignPerson = Person
+ForeignTranscript = TranscriptLink
+ForeignLocation = Location
 
 
 @dataclass(frozen=True)
