@@ -13,11 +13,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
-from app.models import Chapter, Episode, Show, StoredFile, User, utcnow
+from app.models import Chapter, Episode, Person, Show, StoredFile, User, utcnow
 from app.services import uploads
 from app.services.errors import Conflict, InvalidInput, NotFound, UnsupportedMedia
 from app.services.files import store_file
-from app.services.shows import get_show
+from app.services.shows import episode_defaults, get_show
 from app.slugs import slugify
 from media.probe import AudioInfo, CoverArt, UnsupportedAudio, probe_audio
 
@@ -122,9 +122,20 @@ def add_episode_from_upload(
                 for c in probe["chapters"]
             ]
         db.session.add(episode)
+        _add_default_persons(show, episode)
         db.session.delete(upload)
         db.session.commit()
     return episode
+
+
+def _add_default_persons(show: Show, episode: Episode) -> None:
+    """Start the episode with the show's persons (its hosts, say), which the editor can change.
+
+    Explicit and license need no copy: an episode without its own inherits the show's.
+    """
+    db.session.flush()  # the episode's id, for the rows below
+    for position, values in enumerate(episode_defaults(show)["persons"]):
+        db.session.add(Person(show_id=show.id, episode_id=episode.id, position=position, **values))
 
 
 def _store_cover(show: Show, cover: CoverArt):

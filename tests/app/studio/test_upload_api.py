@@ -427,3 +427,22 @@ def test_upload_api_needs_the_csrf_token(app, uploader, audio_dir, backend):
     )
     assert response.status_code == 400
     assert row_counts(app)["pending_uploads"] == 0
+
+
+def test_new_episode_starts_with_the_shows_persons(app, uploader, show, audio_dir):
+    """The show's persons are the default for a new episode; the editor can change them."""
+    from app.models import Person
+    from app.services.shows import get_show
+
+    with app.app_context():
+        show_id = get_show(show).id
+        db.session.add(Person(show_id=show_id, name="Amira", role="host", position=0))
+        db.session.commit()
+    answer = uploader.upload(audio_dir / "tone.mp3").get_json()
+    assert uploader.save(answer["id"], title="Med värd", publish="y").status_code == 302
+    with app.app_context():
+        episode = db.session.scalar(select(Episode))
+        rows = db.session.scalars(select(Person).where(Person.episode_id == episode.id)).all()
+        assert [(p.name, p.role, p.show_id) for p in rows] == [("Amira", "host", show_id)]
+    feed = uploader.client.get(f"/{show}/feed.xml").get_data(as_text=True)
+    assert feed.count('<podcast:person role="host">Amira</podcast:person>') == 2  # show + item
