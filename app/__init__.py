@@ -30,7 +30,9 @@ def register_extensions(app: Flask) -> None:
     from app.analytics.logging import hide_client_addresses
     from app.extensions import csrf, db, login_manager, migrate
     from app.services.search import include_name
+    from app.sessions import StudioSessionInterface
 
+    app.session_interface = StudioSessionInterface()
     db.init_app(app)
     migrate.init_app(
         app,

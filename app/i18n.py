@@ -46,8 +46,7 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    in_studio = request.path == "/studio" or request.path.startswith("/studio/")
-    if in_studio and session.get("language") in LANGUAGES:
+    if session.get("language") in LANGUAGES:  # only the studio has a session
         return session["language"]
     page_default = g.get("default_language")
     if page_default:

@@ -22,6 +22,7 @@ from app.i18n import LANGUAGES
 from app.models import Show
 from app.services import accounts
 from app.services.errors import NotFound, ServiceError
+from app.sessions import uses_session
 from app.studio import bp
 from app.studio.access import can
 from app.studio.account_forms import LanguageForm, SetPasswordForm, attach_error
@@ -72,7 +73,7 @@ def login():
 
 
 def is_studio_path() -> bool:
-    return request.path == "/studio" or request.path.startswith("/studio/")
+    return uses_session(request.path)
 
 
 def _start_session(user) -> None:

@@ -217,7 +217,7 @@ def test_session_is_permanent_with_a_lifetime(app, client, producer):
 
 def test_session_ends_twelve_hours_after_login(app, client, producer):
     log_in(client, producer)
-    with client.session_transaction() as session:
+    with client.session_transaction("/studio/") as session:
         session["login_at"] = time.time() - 12 * 3600 - 1
     response = client.get("/studio/")
     assert response.status_code == 302 and "/studio/login" in response.headers["Location"]
