@@ -9,17 +9,13 @@ on its next request (app.auth loads only active users).
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.analytics.clients import client_address
 from app.i18n import LANGUAGES
-from app.models import Show
 from app.services import accounts
 from app.services.errors import NotFound, ServiceError
 from app.sessions import uses_session
@@ -162,14 +158,5 @@ def safe_next(target: str | None = None) -> str | None:
 
 @bp.context_processor
 def studio_helpers() -> dict:
-    return {"can": can, "studio_datetime": studio_datetime}
-
-
-def studio_datetime(value: datetime | None, show: Show | None = None) -> str:
-    """A time as the producer reads it: in the show's time zone, in the page's language."""
-    if value is None:
-        return ""
-    zone = ZoneInfo(show.timezone) if show is not None else UTC
-    return babel_format_datetime(value, "short", tzinfo=zone, locale=get_locale()) + (
-        "" if show is not None else " UTC"
-    )
+    """Dates are formatted by ``show_time`` (app/studio/episodes.py), in the show's zone."""
+    return {"can": can}
