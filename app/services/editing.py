@@ -12,7 +12,6 @@ Feed caches go stale by themselves (``app.services.feed_cache``).
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
@@ -32,15 +31,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
-from app.services.feed_extras import refresh_transcript_text
-from app.services.files import store_file
+from app.services.feed_extras import drop_transcript, store_transcript
+from app.services.files import delete_stored_quietly, store_file
 from app.slugs import is_valid_slug
 from app.storage import current_storage
 from feeds.notes import limit_bytes, plain_text, sanitize_notes
 from media.artwork import ArtworkRefused, verify_artwork
 from media.probe import UnsupportedAudio, probe_audio
 from media.storage import StorageError
-from media.transcripts import TranscriptError, cues_to_data, parse_transcript
+from media.transcripts import Cue, TranscriptError, parse_transcript
 
 log = logging.getLogger(__name__)
 
@@ -497,7 +496,7 @@ def set_artwork(
             db.session.flush()
             db.session.delete(old)
         db.session.commit()
-    _delete_objects([old.storage_key] if old else [])
+    delete_stored_quietly([old.storage_key] if old else [])
     return episode
 
 
@@ -512,7 +511,7 @@ def remove_artwork(show: Show, episode_id: int, *, lock_version: int, editor: bo
         db.session.flush()
         db.session.delete(old)
     db.session.commit()
-    _delete_objects([old.storage_key] if old else [])
+    delete_stored_quietly([old.storage_key] if old else [])
 
 
 # --- transcripts ---------------------------------------------------------------------
@@ -545,31 +544,17 @@ def add_transcript(
     data = source.read(MAX_TRANSCRIPT_BYTES + 1)
     if len(data) > MAX_TRANSCRIPT_BYTES:
         raise InvalidInput(_("A transcript may be at most 10 MB."), "transcript")
-    kind = transcript_kind(data)
+    kind, cues = transcript_kind(data)
     _bump(episode, lock_version)
-    old = next((t for t in episode.transcripts if t.language == language), None)
-    old_file = old.file if old else None
     key = f"{show.slug}/transcripts/{uuid.uuid4().hex}.{kind}"
-    with store_file(
-        key, io.BytesIO(data), TRANSCRIPT_TYPES[kind], original_filename=filename or None
-    ) as stored:
-        if old is not None:
-            episode.transcripts.remove(old)
-            db.session.flush()
-            db.session.delete(old_file)
-        # Cues on the row: pages and the served formats need no storage read.
-        transcript = Transcript(
-            language=language, file=stored, cues=cues_to_data(parse_transcript(data))
-        )
-        episode.transcripts.append(transcript)
-        refresh_transcript_text(episode)
-        db.session.commit()
-    _delete_objects([old_file.storage_key] if old_file else [])
-    return transcript
+    return store_transcript(
+        episode, language, data, cues, key, TRANSCRIPT_TYPES[kind], filename or None
+    )
 
 
-def transcript_kind(data: bytes) -> str:
-    """``vtt`` or ``srt`` by content: a WEBVTT header, or SRT's numbered timed blocks.
+def transcript_kind(data: bytes) -> tuple[str, list[Cue]]:
+    """``vtt`` or ``srt`` by content (a WEBVTT header, or SRT's numbered timed blocks),
+    and the parsed cues, so the file is parsed once.
 
     :raise InvalidInput: (field ``transcript``) for anything else.
     """
@@ -582,9 +567,9 @@ def transcript_kind(data: bytes) -> str:
     if not cues:
         raise InvalidInput(refused, "transcript")
     if text.startswith("WEBVTT"):
-        return "vtt"
+        return "vtt", cues
     if re.match(r"^\d+\s*\n\s*\d{1,2}:\d{2}:\d{2},\d{3}\s*-->", text.replace("\r\n", "\n")):
-        return "srt"
+        return "srt", cues
     raise InvalidInput(refused, "transcript")
 
 
@@ -598,13 +583,7 @@ def remove_transcript(
     if old is None:
         raise NotFound(_("There is no transcript in this language."))
     _bump(episode, lock_version)
-    old_file = old.file
-    episode.transcripts.remove(old)
-    db.session.flush()
-    db.session.delete(old_file)
-    refresh_transcript_text(episode)
-    db.session.commit()
-    _delete_objects([old_file.storage_key])
+    drop_transcript(episode, old)
 
 
 # --- chapter imports -----------------------------------------------------------------
@@ -729,7 +708,7 @@ def replace_audio(
         db.session.flush()
         db.session.delete(old)
         db.session.commit()
-    _delete_objects([old.storage_key])
+    delete_stored_quietly([old.storage_key])
     return episode
 
 
@@ -753,15 +732,5 @@ def delete_episode(show: Show, episode_id: int) -> str:
     for stored in files:
         db.session.delete(stored)
     db.session.commit()
-    _delete_objects(keys)
+    delete_stored_quietly(keys)
     return title
-
-
-def _delete_objects(keys: list[str]) -> None:
-    """After the commit: a failure leaves an unreachable object, logged, never a broken row."""
-    storage = current_storage()
-    for key in keys:
-        try:
-            storage.delete(key)
-        except StorageError:
-            log.exception("could not delete %s; it is no longer referenced", key)

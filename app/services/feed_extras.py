@@ -18,7 +18,7 @@ from app.models import AlternateEnclosure, Chapter, Episode, Person, Show, Trans
 from app.services.episodes import get_published_episode
 from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
 from app.services.feed_cache import mark_stale
-from app.services.files import delete_stored_object, store_file
+from app.services.files import delete_stored_quietly, store_file
 from app.services.shows import get_show
 from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
@@ -27,6 +27,7 @@ from feeds.notes import sanitize_notes
 from media.probe import UnsupportedAudio, probe_audio
 from media.transcripts import (
     FORMATS,
+    Cue,
     TranscriptError,
     cues_from_data,
     cues_to_data,
@@ -234,7 +235,26 @@ def add_transcript(
     except TranscriptError as exc:
         raise InvalidInput(str(exc), "transcript") from exc
     key = f"{show_slug}/transcripts/{uuid.uuid4().hex}.txt"
-    with store_file(key, io.BytesIO(data), "text/plain", original_filename=filename) as stored:
+    return store_transcript(episode, language, data, cues, key, "text/plain", filename)
+
+
+def store_transcript(
+    episode: Episode,
+    language: str,
+    data: bytes,
+    cues: list[Cue],
+    key: str,
+    mime_type: str,
+    filename: str | None,
+) -> Transcript:
+    """Store checked transcript bytes as the episode's ``language`` transcript, and commit.
+
+    Replaces that language's old transcript. The parsed cues go on the row
+    (pages need no storage read) and the episode's searchable text is rebuilt in
+    the same commit; the replaced file leaves storage after the commit. Callers
+    (this module, the studio editor) check the language and parse ``data`` first.
+    """
+    with store_file(key, io.BytesIO(data), mime_type, original_filename=filename) as stored:
         old = next((t for t in episode.transcripts if t.language == language), None)
         old_key = _drop_transcript(episode, old) if old is not None else None
         transcript = Transcript(language=language, file=stored, cues=cues_to_data(cues))
@@ -242,7 +262,7 @@ def add_transcript(
         refresh_transcript_text(episode)
         db.session.commit()
     if old_key:
-        delete_stored_object(old_key)
+        delete_stored_quietly([old_key])
     return transcript
 
 
@@ -256,10 +276,15 @@ def remove_transcript(show_slug: str, episode_slug: str, language: str) -> None:
     old = next((t for t in episode.transcripts if t.language == language), None)
     if old is None:
         raise NotFound("There is no transcript in this language.")
-    old_key = _drop_transcript(episode, old)
+    drop_transcript(episode, old)
+
+
+def drop_transcript(episode: Episode, transcript: Transcript) -> None:
+    """Remove the transcript's row, file and words from the search index, and commit."""
+    old_key = _drop_transcript(episode, transcript)
     refresh_transcript_text(episode)
     db.session.commit()
-    delete_stored_object(old_key)
+    delete_stored_quietly([old_key])
 
 
 def _drop_transcript(episode: Episode, transcript: Transcript) -> str:

@@ -73,15 +73,6 @@ def _delete_quietly(key: str) -> None:
         log.exception("could not remove orphan object %s", key)
 
 
-def delete_stored_object(key: str) -> None:
-    """Remove an object whose row was deleted and committed.
-
-    After the commit, so a failed commit never leaves a row pointing at nothing;
-    a failure here leaves an unreferenced object, which is logged.
-    """
-    _delete_quietly(key)
-
-
 @dataclass(frozen=True)
 class MediaFile:
     """What /media needs of a stored file and, for episode audio, of its episode.
@@ -142,6 +133,10 @@ def find_media(key: str) -> MediaFile | None:
 
 
 def delete_stored_quietly(keys: list[str]) -> None:
-    """Remove objects whose rows are already gone; a failure is logged, never raised."""
+    """Remove objects whose rows were deleted and committed; a failure is logged, never raised.
+
+    After the commit, so a failed commit never leaves a row pointing at nothing;
+    a failure here leaves an unreferenced object, which is logged.
+    """
     for key in keys:
         _delete_quietly(key)
