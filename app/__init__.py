@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_i18n(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_feed_fast_path(app)
     return app
 
 
@@ -58,6 +59,14 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (health, delivery, analytics, studio, embed, public):
         app.register_blueprint(blueprint)
+
+
+def register_feed_fast_path(app: Flask) -> None:
+    """Answer feed polls from memory ahead of Flask (app.public.feed_http); FEED_FAST_PATH=0 off."""
+    from app.public.feed_http import FeedFastPath
+
+    if app.config["FEED_FAST_PATH"]:
+        app.wsgi_app = FeedFastPath(app, app.wsgi_app)
 
 
 def register_template_globals(app: Flask) -> None:

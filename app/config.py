@@ -68,6 +68,8 @@ def load_config(
         "EMBEDDED": embedded,
         # Feeds (issue 3): an empty WEBSUB_HUB_URL declares no hub and sends no pings.
         "WEBSUB_HUB_URL": env.get("WEBSUB_HUB_URL", DEFAULT_WEBSUB_HUB),
+        # Cached feed polls are answered ahead of Flask; "0" sends them through the route.
+        "FEED_FAST_PATH": env.get("FEED_FAST_PATH", "1") != "0",
         "PODPING_TOKEN": env.get("PODPING_TOKEN") or None,
         "PODPING_URL": env.get("PODPING_URL") or DEFAULT_PODPING_URL,
         # Announce a changed feed right after the commit, from a background thread;

@@ -127,7 +127,7 @@ def count_queries(function) -> int:
 
 
 def measure_in_process(app, slug: str) -> dict:
-    """Cold render, cached GET and 304 through the Flask test client."""
+    """Cold render, cached GET and 304 through the test client, with and without the fast path."""
     client = app.test_client()
     url = f"/{slug}/feed.xml"
     with app.test_request_context(base_url=BASE_URL):
@@ -149,12 +149,18 @@ def measure_in_process(app, slug: str) -> dict:
     get_ms = timed(lambda: client.get(url), 50)
     not_modified_ms = timed(lambda: client.get(url, headers={"If-None-Match": etag}), 50)
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    route = create_app({"FEED_FAST_PATH": False}).test_client()
+    route.get(url)
+    route_get_ms = timed(lambda: route.get(url), 50)
+    route_not_modified_ms = timed(lambda: route.get(url, headers={"If-None-Match": etag}), 50)
     assert gzip.decompress(zipped) == body
     return {
         "cold_render_ms": round(cold_ms, 1),
         "cold_render_queries": queries,
         "cached_get_ms": round(get_ms, 2),
         "not_modified_ms": round(not_modified_ms, 2),
+        "cached_get_ms_flask_route": round(route_get_ms, 2),
+        "not_modified_ms_flask_route": round(route_not_modified_ms, 2),
         "bytes": len(body),
         "bytes_gzip": len(zipped),
     }
@@ -213,6 +219,12 @@ def wrk(url: str, seconds: int, gzip_header: bool = True) -> dict:
     }
 
 
+def fetch_gzip(url: str) -> bytes:
+    """The gzipped body, as curl gets it (generous timeout: a first GET renders the feed)."""
+    command = ["curl", "-sf", "--max-time", "120", "-H", "Accept-Encoding: gzip", url]
+    return subprocess.run(command, capture_output=True, check=True).stdout
+
+
 def worker_rss_kib(master: subprocess.Popen) -> int:
     """Summed resident memory of gunicorn's workers (children of the master)."""
     total = 0
@@ -253,44 +265,47 @@ def main() -> None:
 def throughput(sizes: list[int], seconds: int, soak: int, env: dict, instance: Path) -> dict:
     """Our cached feed under gunicorn against a minimal Flask route serving the same bytes.
 
-    Both servers run at once and are loaded in alternation, several rounds, so a
-    change in the machine's background load hits both sides alike.
+    Three servers run at once: the app as deployed (polls answered by the fast
+    path ahead of Flask), the app with ``FEED_FAST_PATH=0`` (every poll through
+    the Flask route), and the ceiling. They are loaded in alternation, several
+    rounds, so a change in the machine's background load hits all alike.
     """
     out: dict = {}
     for count in sizes:
-        port = free_port()
-        server = start_gunicorn("app:create_app()", port, env)
-        ceiling = None
+        servers: dict[str, tuple[subprocess.Popen, str]] = {}
         try:
-            feed_url = f"http://127.0.0.1:{port}/bench-{count}/feed.xml"
+            for name, extra in (("ours", {}), ("flask_route", {"FEED_FAST_PATH": "0"})):
+                port = free_port()
+                process = start_gunicorn("app:create_app()", port, {**env, **extra})
+                servers[name] = (process, f"http://127.0.0.1:{port}/bench-{count}/feed.xml")
             # Warm up: the first request builds the cache row; wait for it to finish.
-            body = subprocess.run(
-                ["curl", "-s", "--max-time", "120", "-H", "Accept-Encoding: gzip", feed_url],
-                capture_output=True,
-                check=True,
-            ).stdout
+            body = fetch_gzip(servers["ours"][1])
             (instance / "ceiling.bin").write_bytes(body)
-            ceiling_port = free_port()
-            ceiling = start_gunicorn(
+            port = free_port()
+            process = start_gunicorn(
                 "bench.ceiling_app:app",
-                ceiling_port,
+                port,
                 {**env, "CEILING_BODY": str(instance / "ceiling.bin")},
             )
-            rounds = []
-            for _ in range(ROUNDS):
-                ours = wrk(feed_url, seconds)
-                best = wrk(f"http://127.0.0.1:{ceiling_port}/feed.xml", seconds)
-                rounds.append({"ours": ours, "ceiling": best})
+            servers["ceiling"] = (process, f"http://127.0.0.1:{port}/feed.xml")
+            for name, (_, url) in servers.items():  # every server sends the same bytes
+                assert fetch_gzip(url) == body, f"{name} served other bytes"
+            rounds = [
+                {name: wrk(url, seconds) for name, (_, url) in servers.items()}
+                for _ in range(ROUNDS)
+            ]
         finally:
-            stop(server)
-            if ceiling is not None:
-                stop(ceiling)
-        ours_rps = sum(r["ours"]["rps"] for r in rounds)
-        ceiling_rps = sum(r["ceiling"]["rps"] for r in rounds)
+            for process, _ in servers.values():
+                stop(process)
+        total = {name: sum(r[name]["rps"] for r in rounds) for name in servers}
         out[count] = {
             "rounds": rounds,
-            "ratio": round(ours_rps / ceiling_rps, 3),
+            "ratio": round(total["ours"] / total["ceiling"], 3),
+            "ratio_flask_route": round(total["flask_route"] / total["ceiling"], 3),
             "round_ratios": [round(r["ours"]["rps"] / r["ceiling"]["rps"], 3) for r in rounds],
+            "round_ratios_flask_route": [
+                round(r["flask_route"]["rps"] / r["ceiling"]["rps"], 3) for r in rounds
+            ],
         }
     out["memory"] = memory_soak(f"bench-{sizes[min(1, len(sizes) - 1)]}", soak, env)
     return out

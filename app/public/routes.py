@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
-from werkzeug.http import http_date, parse_date, parse_etags
 
 from app.models import utcnow
+from app.public.feed_http import FEED_MAX_AGE, feed_reply
 from app.public.responses import page_response
 from app.public.structured import podcast_episode, podcast_series
 from app.public.subscribe import subscribe_options
@@ -26,7 +24,6 @@ from feeds.chapters import CHAPTERS_MIME_TYPE
 from media.transcripts import FORMATS
 
 bp = Blueprint("public", __name__)
-FEED_MAX_AGE = 60
 
 
 @bp.get("/")
@@ -121,45 +118,20 @@ def feed(show_slug: str):
     """The RSS feed apps subscribe to; its URL never changes. ``?page=N`` for archive pages.
 
     Served from the shared cache with validators, so a poll that finds nothing
-    new gets an empty 304. This is the hottest route: headers are plain strings.
+    new gets an empty 304. Most polls never reach this route: ``feed_http.FeedFastPath``
+    answers them from the copy this route leaves in memory.
 
     :raise 404: for an unknown show or page.
     """
     page = request.args.get("page", default=1, type=int)
-    rendered = cached_feed(show_slug, page)
-    gzipped = "gzip" in request.accept_encodings
-    # Each encoding is its own representation, so it gets its own strong ETag.
-    etag = rendered.etag + ("-gz" if gzipped else "")
-    headers = {
-        "ETag": f'"{etag}"',
-        "Last-Modified": http_date(rendered.last_modified),
-        "Cache-Control": f"public, max-age={_feed_max_age(rendered.valid_until)}",
-        "Vary": "Accept-Encoding",
-        "Access-Control-Allow-Origin": "*",
-    }
-    if _not_modified(etag, rendered.last_modified):
-        return Response(status=304, headers=headers)
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
-    body = rendered.body_gzip if gzipped else rendered.body
-    return Response(body, headers=headers, mimetype="application/rss+xml")
-
-
-def _not_modified(etag: str, last_modified: datetime) -> bool:
-    """RFC 9110 section 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return parse_etags(if_none_match).contains_weak(etag)
-    since = parse_date(request.headers.get("If-Modified-Since"))
-    return since is not None and last_modified <= since
-
-
-def _feed_max_age(valid_until: datetime | None) -> int:
-    """A minute, or less when a scheduled episode is due sooner, so caches pick it up on time."""
-    if valid_until is None:
-        return FEED_MAX_AGE
-    seconds = int((valid_until - utcnow()).total_seconds())
-    return max(0, min(FEED_MAX_AGE, seconds))
+    reply = feed_reply(
+        cached_feed(show_slug, page),
+        request.headers.get("Accept-Encoding"),
+        request.headers.get("If-None-Match"),
+        request.headers.get("If-Modified-Since"),
+        utcnow(),
+    )
+    return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
 @bp.route("/<show_slug>/episodes/<episode_slug>/chapters.json", methods=["GET", "HEAD"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,12 @@ class LocalCopy:
 
 def local_feeds() -> dict[tuple[str, int], Any]:
     """This app's in-process copies, keyed by (show slug, page); one dict per app."""
-    return current_app.extensions.setdefault(_EXTENSION_KEY, {})
+    return local_feeds_of(current_app)
+
+
+def local_feeds_of(app: Flask) -> dict[tuple[str, int], Any]:
+    """``local_feeds`` without an app context, for the fast path ahead of Flask."""
+    return app.extensions.setdefault(_EXTENSION_KEY, {})
 
 
 def _forget_local(show_ids: set[int]) -> None:
