@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -135,3 +136,39 @@ def test_downgrade_to_base_and_upgrade_again(app, show):
             upgrade()
         assert foreign_keys_enforced()
     assert schema_differences(app) == []
+
+
+@pytest.mark.parametrize("backend", ["embedded"])  # PostgreSQL never lets such a row in
+def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
+    """A row whose foreign key points nowhere (SQLite let them in before the app turned
+    enforcement on) stops the downgrade after 0010 had already run: everything rolls back,
+    DDL included, and foreign keys are enforced again."""
+    from flask_migrate import downgrade
+    from sqlalchemy import text
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql(
+                "INSERT INTO chapters (episode_id, start_seconds, title) VALUES (999, 0, 'Ingen')"
+            )
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        with pytest.raises(SystemExit):
+            downgrade(revision="0008_editor")
+        assert (
+            "The downgrade from 0010_search_transcripts left rows whose foreign keys point "
+            "nowhere (table, rowid, parent, key): [('chapters', 1, 'episodes', 0)]"
+        ) in capfd.readouterr().err
+        assert foreign_keys_enforced()
+        # 0010's downgrade had already put back the triggers without the transcript.
+        trigger = db.session.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'episode_search_update'")
+        ).scalar_one()
+        assert "transcript = new.transcript_text" in trigger
+        db.session.execute(text("DELETE FROM chapters WHERE episode_id = 999"))
+        db.session.commit()
+    assert schema_differences(app) == []
+    with app.app_context(), db.engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        assert revision == "0010_search_transcripts"
