@@ -33,10 +33,12 @@ from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, 
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
 from app.services.feed_extras import drop_transcript, store_transcript
 from app.services.files import delete_stored_quietly, store_file
+from app.services.uploads import refusal_message
 from app.slugs import is_valid_slug
 from app.storage import current_storage
 from feeds.notes import limit_bytes, plain_text, sanitize_notes
 from media.artwork import ArtworkRefused, verify_artwork
+from media.probe import Chapter as AudioChapter
 from media.probe import UnsupportedAudio, probe_audio
 from media.storage import StorageError
 from media.transcripts import Cue, TranscriptError, parse_transcript
@@ -680,6 +682,23 @@ def clock_text(seconds: float) -> str:
 # --- replacing the audio, deleting -------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AudioReplaced:
+    """What replacing the audio changed besides the audio, so the producer can be told.
+
+    Chapters and soundbites are plain ``(start, title)`` and ``(start, duration, title)``
+    tuples and alternates their titles (or MIME types), so they outlive the session.
+    """
+
+    episode: Episode
+    duration: float
+    dropped_chapters: tuple[tuple[float, str], ...] = ()
+    dropped_soundbites: tuple[tuple[float, float, str | None], ...] = ()
+    dropped_alternates: tuple[str, ...] = ()
+    file_chapters: int = 0  # chapter marks the new file carries
+    chapters_from_file: bool = False  # the episode's chapters are now the file's
+
+
 def replace_audio(
     show: Show,
     episode_id: int,
@@ -687,29 +706,98 @@ def replace_audio(
     *,
     lock_version: int,
     filename: str | None = None,
-) -> Episode:
+    use_file_chapters: bool = False,
+) -> AudioReplaced:
     """New audio under a new key: the enclosure URL changes, so apps download it again;
-    the GUID stays, so they know it is the same episode. The old object goes after the commit.
+    the GUID stays, so they know it is the same episode.
+
+    What described the old audio is brought in line in the same commit: with
+    ``use_file_chapters`` and chapter marks in the new file, those become the
+    chapters; otherwise chapters starting at or after the new end are dropped.
+    Soundbites that no longer fit are dropped, and the alternate enclosures (the
+    old audio in other formats) are removed. The old objects go after the commit.
 
     :raise UnsupportedMedia: when the file is not audio we can publish; nothing is stored.
+    :raise InvalidInput: (field ``audio``) when the file's chapter marks, asked for,
+        cannot be used; nothing is stored.
+    :raise Conflict: when someone saved the episode since ``lock_version``.
     """
     episode = get_episode(show, episode_id)
     try:
         info = probe_audio(audio)
     except UnsupportedAudio as exc:
-        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+        raise UnsupportedMedia(refusal_message(exc.code), "audio", code=exc.code) from exc
+    file_chapters = (
+        _file_chapters(info.chapters, info.duration)
+        if use_file_chapters and info.chapters
+        else None
+    )
     _bump(episode, lock_version)
     old = episode.audio
+    alternates = list(episode.alternate_enclosures)
+    old_files = [old, *(a.file for a in alternates)]
+    if file_chapters is None:
+        chapters = [c for c in episode.chapters if c.start_seconds < info.duration]
+        dropped_chapters = [c for c in episode.chapters if c.start_seconds >= info.duration]
+    else:
+        chapters, dropped_chapters = file_chapters, []
+    bites = list(episode.soundbites or ())
+    kept_bites = [b for b in bites if _soundbite_fits(b, info.duration)]
+    dropped_bites = [b for b in bites if not _soundbite_fits(b, info.duration)]
+    result = AudioReplaced(
+        episode=episode,
+        duration=info.duration,
+        dropped_chapters=tuple((c.start_seconds, c.title) for c in dropped_chapters),
+        dropped_soundbites=tuple(
+            (b["start"], b["duration"], b.get("title")) for b in dropped_bites
+        ),
+        dropped_alternates=tuple(a.title or a.file.mime_type for a in alternates),
+        file_chapters=len(info.chapters),
+        chapters_from_file=file_chapters is not None,
+    )
     key = f"{show.slug}/{uuid.uuid4().hex}{info.extension}"
     with store_file(
         key, audio, info.mime_type, duration=info.duration, original_filename=filename
     ) as stored:
         episode.audio = stored
+        episode.chapters = chapters
+        if dropped_bites:
+            episode.soundbites = kept_bites
+        episode.alternate_enclosures = []
         db.session.flush()
-        db.session.delete(old)
+        for unused in old_files:
+            db.session.delete(unused)
         db.session.commit()
-    delete_stored_quietly([old.storage_key])
-    return episode
+    delete_stored_quietly([f.storage_key for f in old_files])
+    return result
+
+
+def _file_chapters(marks: Iterable[AudioChapter], duration: float) -> list[Chapter]:
+    """The new file's chapter marks as the episode's chapters, checked like the table's.
+
+    :raise InvalidInput: (field ``audio``) naming what is wrong with them.
+    """
+    rows = [
+        ChapterInput(
+            start=clock_text(mark.start),
+            title=mark.title or _("Chapter %(number)s", number=number),
+            url=mark.url or "",
+        )
+        for number, mark in enumerate(marks, start=1)
+    ]
+    errors: dict[str, str] = {}
+    chapters = _parse_chapters(rows, duration, errors)
+    if errors:
+        first = next(iter(errors.values()))
+        raise InvalidInput(
+            _("The new file's chapter marks cannot be used: %(reason)s", reason=first), "audio"
+        )
+    return chapters
+
+
+def _soundbite_fits(bite: dict, duration: float) -> bool:
+    """A soundbite must lie wholly inside the audio (Podcast Index: start plus duration)."""
+    return float(bite["start"]) + float(bite["duration"]) <= duration
 
 
 def delete_episode(show: Show, episode_id: int) -> str:

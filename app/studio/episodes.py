@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app.formatting import clock
 from app.models import Episode, Show
 from app.public.structured import podcast_episode
 from app.services import catalog, editing
@@ -356,12 +357,82 @@ def replace_audio(show_slug: str, episode_id: int):
         audio = _upload("audio")
         if audio is None:
             raise InvalidInput(_("Choose an audio file."), "audio")
-        editing.replace_audio(
-            show, episode_id, audio.stream, lock_version=_lock_version(), filename=audio.filename
+        replaced = editing.replace_audio(
+            show,
+            episode_id,
+            audio.stream,
+            lock_version=_lock_version(),
+            filename=audio.filename,
+            use_file_chapters=bool(request.form.get("use_file_chapters")),
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The audio is replaced."))
+    flash(_("The audio is replaced."))
+    for note in _replacement_notes(replaced):
+        flash(note)
+    return redirect(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode_id))
+
+
+def _replacement_notes(replaced: editing.AudioReplaced) -> list[str]:
+    """What else the new audio changed, so nothing disappears without a word."""
+    notes = []
+    length = clock(replaced.duration)
+    if replaced.chapters_from_file:
+        notes.append(
+            _(
+                "The chapters are now the new file's %(count)s chapter marks.",
+                count=replaced.file_chapters,
+            )
+        )
+    elif replaced.file_chapters:
+        notes.append(
+            _(
+                "The new file has %(count)s chapter marks; to use them instead, "
+                "import them from the audio file's tags.",
+                count=replaced.file_chapters,
+            )
+        )
+    if replaced.dropped_chapters:
+        notes.append(
+            _(
+                "These chapters started at or after the end of the new audio (%(length)s) "
+                "and were removed: %(chapters)s.",
+                length=length,
+                chapters=", ".join(
+                    _timed(editing.clock_text(start), title)
+                    for start, title in replaced.dropped_chapters
+                ),
+            )
+        )
+    if replaced.dropped_soundbites:
+        notes.append(
+            _(
+                "These soundbites no longer fit in the new audio (%(length)s) and were "
+                "removed: %(soundbites)s.",
+                length=length,
+                soundbites=", ".join(
+                    _timed(
+                        f"{editing.clock_text(start)}–{editing.clock_text(start + duration)}",
+                        title,
+                    )
+                    for start, duration, title in replaced.dropped_soundbites
+                ),
+            )
+        )
+    if replaced.dropped_alternates:
+        notes.append(
+            _(
+                "The other formats of the old audio were removed, so the feed does not "
+                "offer them with the new audio: %(formats)s. Add them again, made from "
+                "the new file.",
+                formats=", ".join(replaced.dropped_alternates),
+            )
+        )
+    return notes
+
+
+def _timed(time: str, title: str | None) -> str:
+    return _("%(time)s “%(title)s”", time=time, title=title) if title else time
 
 
 @bp.route("/<show_slug>/episodes/<int:episode_id>/delete", methods=["GET", "POST"])

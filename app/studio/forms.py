@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     EmailField,
     FieldList,
     Form,
@@ -109,3 +110,6 @@ class EpisodeFileForm(FlaskForm):
     transcript = FileField(lazy_gettext("Transcript file (WebVTT or SRT)"))
     chapters_file = FileField(lazy_gettext("Chapters file (JSON chapters 1.2)"))
     audio = FileField(lazy_gettext("New audio file"))
+    use_file_chapters = BooleanField(
+        lazy_gettext("Use the new file's chapter marks instead of the chapters above")
+    )

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.extensions import db
 
 
-def test_migrated_schema_matches_models(app):
+def schema_differences(app) -> list:
     """Compared with the options ``flask db migrate`` uses, so both skip the same objects."""
     options = app.extensions["migrate"].configure_args
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"include_name": options["include_name"]}
         )
-        assert compare_metadata(context, db.metadata) == []
         assert context.get_current_revision() is not None
+        return compare_metadata(context, db.metadata)
+
+
+def test_migrated_schema_matches_models(app):
+    assert schema_differences(app) == []
 
 
 def test_transcripts_stored_before_0010_are_indexed_by_the_upgrade(app, show, audio_dir):
@@ -53,3 +58,117 @@ def test_transcripts_stored_before_0010_are_indexed_by_the_upgrade(app, show, au
         assert cues == [
             {"start": 0.0, "end": 2.0, "text": "Om växthuset i Augustenborg.", "speaker": None}
         ]
+
+
+KEPT_TABLES = ("shows", "users", "memberships", "episodes", "chapters", "persons", "stored_files")
+
+
+def kept_rows() -> dict[str, int]:
+    from sqlalchemy import text
+
+    return {
+        t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in KEPT_TABLES
+    }
+
+
+def foreign_keys_enforced() -> bool:
+    """Always on PostgreSQL; on SQLite what ``app.extensions`` turns on per connection."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "sqlite":
+        return True
+    return db.session.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_downgrade_to_0008_and_upgrade_again_keeps_every_row(app, show, producer, audio_dir):
+    """0009 and 0006 rebuild ``shows`` and ``users`` on SQLite (batch mode). With foreign
+    keys enforced, dropping the old table refused, or would have deleted the memberships
+    and episodes pointing to it; the migrations run with them off and checked instead."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from app.services.episodes import add_episode
+    from app.services.feed_extras import set_chapters
+    from app.services.search import search_episodes
+
+    with app.app_context():
+        with (audio_dir / "tone.mp3").open("rb") as audio:
+            slug = add_episode(
+                show, audio, title="Växthuset", published_at=datetime(2025, 1, 1, tzinfo=UTC)
+            ).slug
+        set_chapters(show, slug, [{"start": 0, "title": "Början"}])
+        before = kept_rows()
+        assert before["memberships"] == 1 and before["chapters"] == 1
+        db.session.remove()
+        try:
+            downgrade(revision="0008_editor")
+            assert "extra_categories" not in {
+                c["name"] for c in inspect(db.engine).get_columns("shows")
+            }
+            assert kept_rows() == before
+            assert foreign_keys_enforced()
+            db.session.remove()
+        finally:
+            upgrade()
+        assert kept_rows() == before
+        assert foreign_keys_enforced()
+        # The search index still follows the episodes: the old one, and a new one.
+        with (audio_dir / "tone.mp3").open("rb") as audio:
+            add_episode(
+                show, audio, title="Rosengård", published_at=datetime(2025, 2, 1, tzinfo=UTC)
+            )
+        assert [hit.episode_title for hit in search_episodes("växthuset")] == ["Växthuset"]
+        assert [hit.episode_title for hit in search_episodes("rosengård")] == ["Rosengård"]
+    assert schema_differences(app) == []
+
+
+def test_downgrade_to_base_and_upgrade_again(app, show):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        db.session.remove()
+        try:
+            downgrade(revision="base")
+            assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        finally:
+            upgrade()
+        assert foreign_keys_enforced()
+    assert schema_differences(app) == []
+
+
+@pytest.mark.parametrize("backend", ["embedded"])  # PostgreSQL never lets such a row in
+def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
+    """A row whose foreign key points nowhere (SQLite let them in before the app turned
+    enforcement on) stops the downgrade after 0010 had already run: everything rolls back,
+    DDL included, and foreign keys are enforced again."""
+    from flask_migrate import downgrade
+    from sqlalchemy import text
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql(
+                "INSERT INTO chapters (episode_id, start_seconds, title) VALUES (999, 0, 'Ingen')"
+            )
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        with pytest.raises(SystemExit):
+            downgrade(revision="0008_editor")
+        assert (
+            "The downgrade from 0010_search_transcripts left rows whose foreign keys point "
+            "nowhere (table, rowid, parent, key): [('chapters', 1, 'episodes', 0)]"
+        ) in capfd.readouterr().err
+        assert foreign_keys_enforced()
+        # 0010's downgrade had already put back the triggers without the transcript.
+        trigger = db.session.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'episode_search_update'")
+        ).scalar_one()
+        assert "transcript = new.transcript_text" in trigger
+        db.session.execute(text("DELETE FROM chapters WHERE episode_id = 999"))
+        db.session.commit()
+    assert schema_differences(app) == []
+    with app.app_context(), db.engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        assert revision == "0010_search_transcripts"

@@ -32,10 +32,12 @@ SQLITE_UP = (
     "CREATE TRIGGER episode_search_delete AFTER DELETE ON episodes BEGIN "
     "DELETE FROM episode_search WHERE rowid = old.id; END",
 )
+# IF EXISTS: a database downgraded before 0005_memberships put them back after its batch
+# rebuild of ``episodes`` has none.
 SQLITE_DOWN = (
-    "DROP TRIGGER episode_search_delete",
-    "DROP TRIGGER episode_search_update",
-    "DROP TRIGGER episode_search_insert",
+    "DROP TRIGGER IF EXISTS episode_search_delete",
+    "DROP TRIGGER IF EXISTS episode_search_update",
+    "DROP TRIGGER IF EXISTS episode_search_insert",
     "DROP TABLE episode_search",
 )
 # A stored vector, so ranking reads it instead of parsing every matching episode's text.

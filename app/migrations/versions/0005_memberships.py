@@ -14,6 +14,18 @@ down_revision = "0004_site"
 branch_labels = None
 depends_on = None
 
+# The triggers of 0004_site, as they were then.
+SQLITE_SEARCH_TRIGGERS = (
+    "CREATE TRIGGER episode_search_insert AFTER INSERT ON episodes BEGIN "
+    "INSERT INTO episode_search (rowid, title, notes, transcript) "
+    "VALUES (new.id, new.title, new.description, ''); END",
+    "CREATE TRIGGER episode_search_update AFTER UPDATE OF title, description ON episodes BEGIN "
+    "UPDATE episode_search SET title = new.title, notes = new.description "
+    "WHERE rowid = new.id; END",
+    "CREATE TRIGGER episode_search_delete AFTER DELETE ON episodes BEGIN "
+    "DELETE FROM episode_search WHERE rowid = old.id; END",
+)
+
 
 def upgrade():
     op.create_table(
@@ -63,9 +75,14 @@ def downgrade():
         op.drop_constraint(
             op.f("fk_episodes_image_id_stored_files"), "episodes", type_="foreignkey"
         )
+    # Batch mode, because SQLite drops no column of a foreign key in place; the rebuild of
+    # ``episodes`` takes 0004_site's search triggers with it, so they are made again.
     with op.batch_alter_table("episodes") as batch:
         batch.drop_column("image_id")
         batch.drop_column("lock_version")
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_TRIGGERS:
+            op.execute(statement)
     with op.batch_alter_table("shows") as batch:
         batch.drop_column("timezone")
     op.drop_index(op.f("ix_memberships_show_id"), table_name="memberships")

@@ -36,7 +36,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("episodes") as batch:
-        batch.drop_column("first_published_at")
-        batch.drop_column("notes_markdown")
+    # Plain drop_column for the same reason (SQLite 3.35 and later drop a column in place).
+    op.drop_column("episodes", "first_published_at")
+    op.drop_column("episodes", "notes_markdown")
     op.drop_table("deleted_guids")

@@ -76,5 +76,6 @@ def downgrade():
     op.drop_table("import_items")
     op.drop_index(op.f("ix_import_jobs_show_id"), table_name="import_jobs")
     op.drop_table("import_jobs")
-    with op.batch_alter_table("shows") as batch:
-        batch.drop_column("extra_categories")
+    # In place (SQLite 3.35 and later), not batch mode: no rebuild of a table that others
+    # point to. The column is in no index, constraint or trigger, which this needs.
+    op.drop_column("shows", "extra_categories")
