@@ -67,7 +67,7 @@ def hash_pending(
 def hash_stored_files(file_ids: Collection[int]) -> None:
     """Hash, now, whichever of these stored files are still pending (for an export).
 
-    :raise StorageUnavailable: when one cannot be read; nothing is left half-recorded.
+    :raise StorageUnavailable: when one cannot be read; those hashed before it keep their hash.
     """
     keys = db.session.scalars(
         select(StoredFile.storage_key).where(
