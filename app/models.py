@@ -68,7 +68,15 @@ class StoredFile(db.Model):
 
     @property
     def etag(self) -> str:
-        return self.sha256[:32]
+        """The content hash, or while it is pending (app/services/hashes.py) one of key and size.
+
+        Both are strong validators: a key never names two files, so key and size
+        identify the bytes as surely as their hash. The ETag changes once, when
+        the hash arrives; that costs a client one download at worst, never a wrong 304.
+        """
+        if self.sha256:
+            return self.sha256[:32]
+        return hashlib.sha256(f"{self.storage_key}\n{self.size}".encode()).hexdigest()[:32]
 
 
 class Show(db.Model):

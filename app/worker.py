@@ -1,7 +1,8 @@
 """The ``worker`` process: recurring jobs on a simple schedule, one process for all.
 
 Every 30 seconds it refreshes feeds and announces changed ones (a scheduled
-episode going live, and retries of pings that failed after a commit); every
+episode going live, and retries of pings that failed after a commit), and
+hashes audio the browser uploaded straight to S3 (app/services/hashes.py); every
 hour it turns raw download hits into daily counts and drops hits past their
 retention, and removes studio uploads abandoned for a day. The jobs are
 idempotent, so a second worker or a restart costs a repeat, never a wrong
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 FEEDS_EVERY = 30.0
 AGGREGATE_EVERY = 3600.0
 CLEAN_UPLOADS_EVERY = 3600.0
+HASH_EVERY = 30.0
 ABANDONED_AFTER_SECONDS = 24 * 3600.0
 
 
@@ -92,10 +94,19 @@ def clean_uploads() -> str | None:
     return f"removed {removed} abandoned upload(s)" if removed else None
 
 
+def hash_uploads() -> str | None:
+    """Hash audio uploaded straight to S3, which its request left unhashed to stay fast."""
+    from app.services.hashes import hash_pending
+
+    hashed = hash_pending()
+    return f"hashed {hashed} uploaded file(s)" if hashed else None
+
+
 def default_jobs(feeds_every: float, aggregate_every: float) -> list[Job]:
     """Imports are not here: one can download for an hour, so they have their own process."""
     return [
         Job("feeds", feeds_every, refresh_feeds),
+        Job("hash uploads", HASH_EVERY, hash_uploads),
         Job("aggregate downloads", aggregate_every, aggregate_downloads),
         Job("clean uploads", CLEAN_UPLOADS_EVERY, clean_uploads),
     ]
@@ -107,7 +118,7 @@ def default_jobs(feeds_every: float, aggregate_every: float) -> list[Job]:
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
 @with_appcontext
 def worker_command(feeds_every: float, aggregate_every: float, once: bool) -> None:
-    """Refresh and announce feeds, aggregate download counts, clean uploads, on schedule."""
+    """Refresh and announce feeds, hash uploads, aggregate download counts, clean uploads."""
     jobs = default_jobs(feeds_every, aggregate_every)
     while True:
         for line in run_due(jobs, time.monotonic()):

@@ -23,7 +23,13 @@ _lock = threading.Lock()
 
 
 def cue_list(transcript_id: int, sha256: str, language: str) -> Markup:
-    """The transcript's ``<ol>`` of cues, rendered once per process and file."""
+    """The transcript's ``<ol>`` of cues, rendered once per process and file.
+
+    Transcripts are hashed as they are stored, so ``sha256`` is never pending;
+    if one were (``""``), it would name no file, so the list is rendered uncached.
+    """
+    if not sha256:
+        return _render(transcript_id, language)
     cache: OrderedDict[tuple[str, str], Markup] = current_app.extensions.setdefault(
         _EXTENSION_KEY, OrderedDict()
     )
@@ -33,11 +39,15 @@ def cue_list(transcript_id: int, sha256: str, language: str) -> Markup:
         if html is not None:
             cache.move_to_end(key)
             return html
-    html = Markup(
-        render_template("embed/_cues.html", cues=transcript_cues(transcript_id), language=language)
-    )
+    html = _render(transcript_id, language)
     with _lock:
         cache[key] = html
         while len(cache) > MAX_CUE_LISTS:
             cache.popitem(last=False)
     return html
+
+
+def _render(transcript_id: int, language: str) -> Markup:
+    return Markup(
+        render_template("embed/_cues.html", cues=transcript_cues(transcript_id), language=language)
+    )

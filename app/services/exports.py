@@ -32,6 +32,7 @@ from app.models import Episode, Show, StoredFile
 from app.services.errors import InvalidInput
 from app.services.feed import ensure_podcast_guid, show_feed
 from app.services.files import store_file
+from app.services.hashes import hash_stored_files
 from app.services.shows import _check_new_slug, get_show
 from app.storage import current_storage
 from app.urls import absolute_url, feed_url
@@ -132,12 +133,15 @@ def _rows(show: Show) -> dict[str, list[dict[str, Any]]]:
 
 
 def _files(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Every stored file a row points to, with all its columns and its place in the zip."""
-    ids: set[int] = set()
-    for table in show_tables():
-        for column in table.columns:
-            if any(key.column.table.name == "stored_files" for key in column.foreign_keys):
-                ids.update(row[column.name] for row in tables[table.name] if row[column.name])
+    """Every stored file a row points to, with all its columns and its place in the zip.
+
+    A hash still pending (an upload straight to S3 the worker has not read yet)
+    is computed first: the import verifies every file against the manifest.
+
+    :raise StorageUnavailable: when a pending file cannot be read.
+    """
+    ids = _file_ids(tables)
+    hash_stored_files(ids)
     table = StoredFile.__table__
     entries = []
     for row in db.session.execute(
@@ -147,6 +151,15 @@ def _files(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
         entry["archive_path"] = "files/" + row["storage_key"]
         entries.append(entry)
     return entries
+
+
+def _file_ids(tables: dict[str, list[dict[str, Any]]]) -> set[int]:
+    ids: set[int] = set()
+    for table in show_tables():
+        for column in table.columns:
+            if any(key.column.table.name == "stored_files" for key in column.foreign_keys):
+                ids.update(row[column.name] for row in tables[table.name] if row[column.name])
+    return ids
 
 
 def _copy_into(archive: zipfile.ZipFile, key: str, path: str) -> None:

@@ -108,8 +108,9 @@ def find_media(key: str) -> MediaFile | None:
 
     /media is the hottest path: apps fetch the same few new episodes over
     and over, and the query costs more than everything else a hit does.
-    Keys are never reused, so only the episode's publication can change;
-    it is seen within ``MEDIA_CACHE_SECONDS``.
+    Keys are never reused, so only the episode's publication and, once, the
+    ETag (when a pending hash arrives) can change; both are seen within
+    ``MEDIA_CACHE_SECONDS``.
     """
     ttl = current_app.config["MEDIA_CACHE_SECONDS"]
     cache = current_app.extensions.setdefault("media_cache", {})

@@ -317,7 +317,12 @@ def _check_complete(upload: PendingUpload, received: int) -> None:
 
 
 def _finish_direct(storage: S3Storage, upload: PendingUpload) -> AudioInfo:
-    """Complete the multipart upload, then probe the object in place with range reads."""
+    """Complete the multipart upload, then probe the object in place with range reads.
+
+    The SHA-256 is left pending for the worker (app/services/hashes.py): reading
+    the whole object back takes about as long as a request may (27 s for 4 GiB),
+    so the last step of a big upload would time out.
+    """
     parts = _parts(storage, upload)
     if [p.number for p in parts] != list(range(1, len(parts) + 1)):
         raise Conflict(gettext("Part of the file is missing; sending it again."))
@@ -333,7 +338,6 @@ def _finish_direct(storage: S3Storage, upload: PendingUpload) -> AudioInfo:
         db.session.rollback()
         raise
     _name_by_format(storage, upload, info)
-    upload.sha256 = storage.sha256(upload.storage_key)
     return info
 
 

@@ -84,6 +84,7 @@ def test_the_procfile_worker_runs_every_job():
     assert line == "worker: flask --app app worker"
     assert [job.name for job in default_jobs(FEEDS_EVERY, AGGREGATE_EVERY)] == [
         "feeds",
+        "hash uploads",
         "aggregate downloads",
         "clean uploads",
     ]

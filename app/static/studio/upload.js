@@ -19,6 +19,7 @@
   var statusLine = panel.querySelector("[data-status]");
   var detailLine = panel.querySelector("[data-detail]");
   var resumeButton = panel.querySelector("[data-resume]");
+  var retryButton = panel.querySelector("[data-retry]");
   var cancelButton = panel.querySelector("[data-cancel]");
   var errorLine = form.querySelector("[data-upload-error]");
   var summary = form.querySelector("[data-summary]");
@@ -27,6 +28,11 @@
   var submits = form.querySelectorAll("button[type=submit]");
   var language = document.documentElement.lang || "sv";
   var PARALLEL_PARTS = 3;
+  // A server that fails the same step this many times in a row is not going to
+  // recover by itself soon: the producer is told and decides when to go on.
+  var MAX_FAILURES = 5;
+  var FIRST_PAUSE_MS = 2000;  // then 4, 8 and 16 s: half a minute before giving up
+  var NETWORK_PAUSE_MS = 3000;  // a dropped connection while the browser thinks it is online
   var current = null;
 
   function say(template, values) {
@@ -67,6 +73,8 @@
       headers: {"Accept": "application/json", "Content-Type": "application/json",
                 "X-CSRFToken": csrf},
       body: body === undefined ? undefined : JSON.stringify(body)
+    }).catch(function () {
+      throw networkError();  // no answer at all: the connection, not the server
     }).then(function (response) {
       if (response.status === 204) { return null; }
       return response.json().catch(function () { return {}; }).then(function (data) {
@@ -103,12 +111,16 @@
       };
       xhr.onerror = xhr.onabort = xhr.ontimeout = function () {
         forget(upload, xhr);
-        var error = new Error(msg.msgOffline);
-        error.network = true;
-        reject(error);
+        reject(networkError());
       };
       xhr.send(blob);
     });
+  }
+
+  function networkError() {
+    var error = new Error(msg.msgOffline);
+    error.network = true;
+    return error;
   }
 
   function forget(upload, xhr) {
@@ -159,12 +171,14 @@
     uploadField.value = "";
     panel.hidden = false;
     resumeButton.hidden = true;
+    retryButton.hidden = true;
     cancelButton.hidden = false;
     bar.value = 0;
     detailLine.textContent = "";
     setBusy(true);
     var upload = {file: file, key: storageKey(file), requests: [], loading: {}, confirmed: 0,
-                  samples: [], lastStep: -1, stopped: false, wake: null, info: null};
+                  samples: [], lastStep: -1, stopped: false, wake: null, info: null,
+                  failures: 0, gaveUp: false};
     current = upload;
     var saved = null;
     try { saved = window.localStorage.getItem(upload.key); } catch (e) { saved = null; }
@@ -186,7 +200,7 @@
     }).catch(function (error) { fail(upload, error); });
   }
 
-  // Send what is missing, complete, and on a network failure wait and go again.
+  // Send what is missing, complete, and on a failure wait and go again.
   function run(upload) {
     if (upload.stopped) { return Promise.resolve(); }
     var info = upload.info;
@@ -199,33 +213,75 @@
       track(upload);
       statusLine.textContent = msg.msgChecking;
       return api("POST", info.url + "/complete").then(function (done) { finished(upload, done); });
-    }).catch(function (error) {
-      if (upload.stopped) { return null; }
-      if (isRefusal(error)) { throw error; }
-      return retry(upload);
+    }).catch(function (error) { return recover(upload, error); });
+  }
+
+  // A refusal ends the upload. A lost connection is waited out, however long it lasts;
+  // a server that keeps failing is tried again after growing pauses, then left to the producer.
+  function recover(upload, error) {
+    if (upload.stopped) { return null; }
+    if (isRefusal(error)) { throw error; }
+    upload.lastStep = -1;
+    resumeButton.hidden = false;
+    if (navigator.onLine === false) {
+      statusLine.textContent = msg.msgOffline;
+      return pause(upload, null).then(function () { return resume(upload); });
+    }
+    if (error.network) {
+      statusLine.textContent = msg.msgOffline;
+      return pause(upload, NETWORK_PAUSE_MS).then(function () { return resume(upload); });
+    }
+    upload.failures += 1;
+    if (upload.failures >= MAX_FAILURES) { return giveUp(upload); }
+    var wait = FIRST_PAUSE_MS * Math.pow(2, upload.failures - 1);
+    statusLine.textContent = say(msg.msgRetrying, {seconds: wait / 1000,
+                                                   attempt: upload.failures + 1,
+                                                   max: MAX_FAILURES});
+    return pause(upload, wait).then(function () { return resume(upload); });
+  }
+
+  // Until the time is up (never, with null), the browser is back online, or a button is pressed.
+  function pause(upload, ms) {
+    return new Promise(function (resolve) {
+      var timer = ms === null ? null : window.setTimeout(wake, ms);
+      function wake() {
+        window.clearTimeout(timer);
+        window.removeEventListener("online", wake);
+        upload.wake = null;
+        resolve();
+      }
+      upload.wake = wake;
+      window.addEventListener("online", wake);
     });
   }
 
-  function retry(upload) {
-    statusLine.textContent = msg.msgOffline;
-    resumeButton.hidden = false;
-    upload.lastStep = -1;
-    return new Promise(function (resolve) {
-      var timer = window.setTimeout(resolve, 3000);
-      upload.wake = function () { window.clearTimeout(timer); resolve(); };
-      window.addEventListener("online", upload.wake, {once: true});
-    }).then(function () {
-      window.removeEventListener("online", upload.wake);
-      if (upload.stopped) { return null; }
-      return api("GET", upload.info.url).then(function (info) {
-        resumeButton.hidden = true;
-        upload.info = info;
-        return run(upload);
-      }, function (error) {
-        if (isRefusal(error)) { throw error; }
-        return retry(upload);
-      });
-    });
+  // Ask the server what it has, then send only the rest.
+  function resume(upload) {
+    if (upload.stopped) { return null; }
+    return api("GET", upload.info.url).then(function (info) {
+      resumeButton.hidden = true;
+      upload.info = info;
+      return run(upload);
+    }, function (error) { return recover(upload, error); });
+  }
+
+  // Stop retrying; what arrived stays, and "Try again" continues from there.
+  function giveUp(upload) {
+    upload.gaveUp = true;
+    resumeButton.hidden = true;
+    retryButton.hidden = false;
+    statusLine.textContent = "";
+    showError(say(msg.msgGaveUp, {count: MAX_FAILURES}));
+    return null;
+  }
+
+  function tryAgain(upload) {
+    upload.gaveUp = false;
+    upload.failures = 0;
+    retryButton.hidden = true;
+    showError("");
+    statusLine.textContent = say(msg.msgResuming, {name: upload.file.name});
+    resume(upload).catch(function (error) { fail(upload, error); });
   }
 
   function sendParts(upload) {
@@ -255,6 +311,7 @@
           track(upload);
         }, upload).then(function () {
           delete upload.loading[part];
+          upload.failures = 0;
           upload.confirmed += blob.size;
           track(upload);
         }, function (error) {
@@ -285,6 +342,7 @@
       upload.loading.chunk = loaded;
       track(upload);
     }, upload).then(function (text) {
+      upload.failures = 0;
       info.received = JSON.parse(text).received;
       return sendChunks(upload);
     });
@@ -297,6 +355,7 @@
     statusLine.textContent = msg.msgDone;
     cancelButton.hidden = true;
     resumeButton.hidden = true;
+    retryButton.hidden = true;
     uploadField.value = done.id;
     input.value = "";  // the file is stored; the form must not send it again
     summary.innerHTML = done.summary_html;
@@ -346,6 +405,10 @@
 
   resumeButton.addEventListener("click", function () {
     if (current && current.wake) { current.wake(); }
+  });
+
+  retryButton.addEventListener("click", function () {
+    if (current && current.gaveUp) { tryAgain(current); }
   });
 
   cancelButton.addEventListener("click", function () {

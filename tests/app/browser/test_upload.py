@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Episode, PendingUpload
+from app.services.hashes import hash_pending
 from app.storage import current_storage
 from media.synth import synthesize
 from tests.app.browser.conftest import wait_for
@@ -149,6 +150,7 @@ def test_interrupted_upload_resumes(app, page, studio_site, show, producer, mast
 
     expected = hashlib.sha256(master.read_bytes()).hexdigest()
     with app.app_context():
+        hash_pending()  # the worker's job, for the upload straight to S3
         upload = db.session.scalar(select(PendingUpload))
         assert upload.sha256 == expected
         with current_storage().open(upload.storage_key) as stream:
@@ -195,9 +197,111 @@ def test_upload_resumes_after_a_reload(app, page, studio_site, show, producer, m
     assert "100 %" in page.text_content("#upload-status")
     assert parts - 2 <= len(resent) <= parts - 1  # a part in flight at the cut may go again
     with app.app_context():
+        hash_pending()
         [upload] = db.session.scalars(select(PendingUpload)).all()
         assert upload.token == token
         assert upload.sha256 == hashlib.sha256(master.read_bytes()).hexdigest()
+
+
+GAVE_UP = "document.querySelector('[data-retry]').hidden === false"
+
+
+def fail_puts_after(count: int, failure):
+    """A route handler letting ``count`` PUTs through and answering the rest with ``failure``;
+    returns it and the list of every PUT seen."""
+    puts: list[str] = []
+
+    def handle(route):
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        puts.append(route.request.url)
+        if len(puts) <= count:
+            route.continue_()
+        else:
+            failure(route)
+
+    return handle, puts
+
+
+def server_error(route) -> None:
+    """A 500 as a broken proxy or S3 sends it: no JSON, readable cross-origin."""
+    route.fulfill(status=500, body="boom", headers={"Access-Control-Allow-Origin": "*"})
+
+
+def test_persistent_server_errors_give_up_and_try_again_resumes(
+    app, page, studio_site, show, producer, master, backend
+):
+    """Five failures in a row stop the retries with a message; "Försök igen" sends the rest."""
+    page.clock.install()  # the pauses between tries grow to 16 s; the test skips them
+    log_in(page, studio_site, producer)
+    open_form(page, studio_site, show)
+    handler, puts = fail_puts_after(2, server_error)
+    page.context.route("**/*", handler)
+    page.set_input_files("input[type=file]", str(master))
+    wait_for(page, "document.querySelector('#upload-status').textContent.includes('försök 2 av 5')")
+    assert not page.is_visible("[data-retry]")
+    deadline = time.monotonic() + 30
+    while not page.evaluate(GAVE_UP) and time.monotonic() < deadline:
+        page.clock.fast_forward(4000)
+        time.sleep(0.1)
+    assert page.evaluate(GAVE_UP)
+    error = page.text_content("[data-upload-error]")
+    assert "servern misslyckades 5 gånger i rad" in error and "Försök igen" in error
+    assert page.get_attribute("[data-upload-error]", "role") == "alert"
+    refused = len(puts) - 2
+    assert refused >= 5
+    page.clock.fast_forward(600_000)  # given up means given up: no more tries by itself
+    time.sleep(0.5)
+    assert len(puts) - 2 == refused
+    assert page.evaluate(SUMMARY) is None
+
+    page.context.unroute("**/*")
+    resent = []
+    page.on("request", lambda request: request.method == "PUT" and resent.append(request.url))
+    page.click("[data-retry]")
+    wait_for(page, SUMMARY, timeout=60)
+    assert page.evaluate(PROGRESS) == 100
+    assert page.text_content("[data-upload-error]").strip() == ""
+    assert not page.is_visible("[data-retry]")
+    parts = -(
+        -master.stat().st_size // (5 * 1024 * 1024 if backend == "production" else 256 * 1024)
+    )
+    assert len(resent) == parts - 2  # the two parts stored before the failures are not sent again
+    with app.app_context():
+        upload = db.session.scalar(select(PendingUpload))
+        with current_storage().open(upload.storage_key) as stream:
+            assert stream.read() == master.read_bytes()
+
+
+def test_a_lost_connection_is_waited_out_not_counted(
+    app, page, studio_site, show, producer, master
+):
+    """Offline for ten minutes: no giving up; back online, the upload finishes."""
+    page.clock.install()
+    log_in(page, studio_site, producer)
+    open_form(page, studio_site, show)
+    handler, puts = fail_puts_after(2, lambda route: route.abort("internetdisconnected"))
+    page.context.route("**/*", handler)
+    page.set_input_files("input[type=file]", str(master))
+    wait_for(page, "document.querySelector('[data-resume]').hidden === false", timeout=30)
+    assert "Anslutningen bröts" in page.text_content("#upload-status")
+    for _ in range(20):  # dropped connections while the browser thinks it is online
+        page.clock.fast_forward(3000)
+        time.sleep(0.05)
+    assert len(puts) > 7 and not page.evaluate(GAVE_UP)
+    page.context.set_offline(True)
+    page.clock.fast_forward(3000)
+    for _ in range(10):
+        page.clock.fast_forward(60_000)
+        time.sleep(0.05)
+    assert not page.evaluate(GAVE_UP) and page.evaluate(SUMMARY) is None
+    assert "Anslutningen bröts" in page.text_content("#upload-status")
+    page.context.unroute("**/*")
+    page.context.set_offline(False)
+    wait_for(page, SUMMARY, timeout=60)
+    assert page.evaluate(PROGRESS) == 100
+    assert page.text_content("[data-upload-error]").strip() == ""
 
 
 def test_refused_file_is_explained_in_swedish(app, page, studio_site, show, producer, tmp_path):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Episode, StoredFile
 from tests.app.conftest import row_counts, stored_keys
 from tests.app.imports.helpers import published_feed, run_import
 from tests.app.imports.source import buzzsprout_feed, episodes, serve_audio
@@ -102,3 +107,26 @@ def test_cli_export_writes_the_archive_and_a_damaged_one_imports_nothing(
     assert "damaged" in result.output
     assert stored_keys(fresh_app) == []
     assert row_counts(fresh_app) == {key: 0 for key in row_counts(fresh_app)}
+
+
+def test_an_export_never_carries_an_empty_hash(
+    app, fresh_app, source, artwork, audio_dir, tmp_path
+):
+    """Audio uploaded straight to S3 waits for the worker's hash; an export computes it."""
+    slug = rich_show(app, source, artwork, audio_dir)
+    with app.app_context():
+        pending = db.session.scalar(select(Episode.audio_id).order_by(Episode.id).limit(1))
+        db.session.execute(update(StoredFile).where(StoredFile.id == pending).values(sha256=""))
+        db.session.commit()
+    archive = tmp_path / "show.zip"
+    manifest = export(app, slug, archive)
+
+    [entry] = [e for e in manifest["stored_files"] if e["id"] == pending]
+    with zipfile.ZipFile(archive) as opened:
+        assert entry["sha256"] == hashlib.sha256(opened.read(entry["archive_path"])).hexdigest()
+    assert all(len(e["sha256"]) == 64 for e in manifest["stored_files"])
+    with app.app_context():
+        assert db.session.get(StoredFile, pending).sha256 == entry["sha256"]
+    result = fresh_app.test_cli_runner().invoke(args=["shows", "import", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert row_counts(fresh_app)["episodes"] == 3

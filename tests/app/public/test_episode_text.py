@@ -215,3 +215,31 @@ def test_a_replaced_transcript_is_shown_at_once(app, client, show, full, languag
     html = page(client, path)
     assert "Om skolan." in html
     assert "Welcome to Lindangen." not in html and "husen" not in html
+
+
+def test_transcripts_are_hashed_when_stored_and_a_missing_hash_mixes_nothing(
+    app, client, show, full, audio_dir
+):
+    """Cue lists are cached by the file's hash. Only audio uploaded straight to S3 waits for
+    its hash (app/services/hashes.py); transcripts never do, and if one did, two
+    transcripts with no hash must not share a cached list."""
+    with app.app_context(), (audio_dir / "tone.mp3").open("rb") as audio:
+        other = add_episode(
+            show, audio, title="Andra", published_at=datetime(2025, 1, 2, tzinfo=UTC)
+        ).slug
+    transcript(app, show, other, "sv", b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nOm skolan.\n")
+    with app.app_context():
+        hashes = db.session.scalars(
+            select(StoredFile.sha256).join(Transcript, Transcript.file_id == StoredFile.id)
+        ).all()
+        assert len(hashes) == 3 and all(len(h) == 64 for h in hashes)
+        db.session.execute(
+            StoredFile.__table__.update()
+            .where(StoredFile.id.in_(select(Transcript.file_id)))
+            .values(sha256="")
+        )
+        db.session.commit()
+    first = page(client, EPISODE + "?transcript=sv")
+    second = page(client, f"/{show}/episodes/{other}?transcript=sv")
+    assert "husen" in first and "Om skolan." not in first
+    assert "Om skolan." in second and "husen" not in second

@@ -11,6 +11,9 @@ import hashlib
 import io
 import json
 import urllib.request
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +22,8 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Chapter, Episode, PendingUpload, utcnow
+from app.models import Chapter, Episode, PendingUpload, StoredFile, utcnow
+from app.services.hashes import hash_pending
 from app.storage import current_storage
 from media.storage import LocalStorage, S3Storage
 from media.synth import synthesize
@@ -165,11 +169,12 @@ def test_tagged_upload_prefills_and_becomes_episode(app, uploader, show, audio_d
         assert [(c.start_seconds, c.title, c.url) for c in chapters] == [
             (start, title, url) for start, _end, title, url in audio.CHAPTERS
         ]
+        assert db.session.scalar(select(PendingUpload)) is None
+        hash_pending()  # the worker's job: an S3 upload's hash is left to it
         assert (
-            episode.audio.sha256
+            db.session.get(Episode, episode.id).audio.sha256
             == hashlib.sha256((audio_dir / "tagged.mp3").read_bytes()).hexdigest()
         )
-        assert db.session.scalar(select(PendingUpload)) is None
     feed = uploader.client.get(f"/{show}/feed.xml")
     [item] = podcastparser.parse("x", io.BytesIO(feed.data))["episodes"]
     assert item["title"] == audio.TAGS["title"]
@@ -207,10 +212,107 @@ def test_resume_sends_only_missing_parts(app, uploader, big_wav, small_parts, ba
     assert done.status_code == 200, done.get_json()
     with app.app_context():
         upload = db.session.scalar(select(PendingUpload))
-        assert upload.sha256 == hashlib.sha256(data).hexdigest()
+        assert upload.sha256 == (None if backend == "production" else sha256(data))
+        hash_pending()
+        db.session.refresh(upload)
+        assert upload.sha256 == sha256(data)
         with current_storage().open(upload.storage_key) as stream:
             assert hashlib.sha256(stream.read()).hexdigest() == upload.sha256
     assert leftovers(app) == []
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def bytes_read(app) -> Iterator[list[int]]:
+    """Count the bytes the app's S3 client fetches (every GetObject's Content-Length)."""
+    events = app.extensions["storage"].client.meta.events
+    total = [0]
+
+    def count(parsed, **_) -> None:
+        total[0] += parsed.get("ContentLength", 0)
+
+    events.register("after-call.s3.GetObject", count)
+    try:
+        yield total
+    finally:
+        events.unregister("after-call.s3.GetObject", count)
+
+
+PRODUCTION_ONLY = pytest.mark.parametrize(
+    "backend", [pytest.param("production", marks=pytest.mark.production)]
+)
+
+
+@PRODUCTION_ONLY
+def test_completing_on_s3_reads_only_what_the_probe_needs(app, uploader, big_wav, small_parts):
+    """The hash of a direct upload is the worker's job: completion must not read the file."""
+    data = big_wav.read_bytes()
+    info = uploader.start(big_wav).get_json()
+    uploader.send(info, data)
+    with bytes_read(app) as during_completion:
+        done = uploader.complete(info)
+    assert done.status_code == 200, done.get_json()
+    assert 0 < during_completion[0] <= 1024 * 1024 < len(data) // 10
+    with app.app_context():
+        assert db.session.scalar(select(PendingUpload.sha256)) is None
+        with bytes_read(app) as by_the_worker:
+            assert hash_pending() == 1
+        assert by_the_worker[0] == len(data)
+        assert db.session.scalar(select(PendingUpload.sha256)) == sha256(data)
+
+
+@PRODUCTION_ONLY
+def test_media_etag_before_and_after_the_worker_hashes(app, uploader, audio_dir):
+    """While the hash is pending the ETag is one of key and size; both validate correctly."""
+    app.config["MEDIA_CACHE_SECONDS"] = 0  # see the worker's hash at once
+    data = (audio_dir / "tone.mp3").read_bytes()
+    answer = uploader.upload(audio_dir / "tone.mp3").get_json()
+    assert uploader.save(answer["id"], title="Väntar", publish="y").status_code == 302
+    with app.app_context():
+        key = db.session.scalar(select(StoredFile.storage_key).where(StoredFile.sha256 == ""))
+    path = f"/media/{key}"
+    client = uploader.client
+
+    pending = client.get(path)
+    assert pending.status_code == 200 and pending.data == data
+    early = pending.headers["ETag"].strip('"')
+    assert len(early) == 32 and early != sha256(data)[:32]
+    assert client.get(path, headers={"If-None-Match": f'"{early}"'}).status_code == 304
+    resumed = client.get(path, headers={"Range": "bytes=100-", "If-Range": f'"{early}"'})
+    assert resumed.status_code == 206 and resumed.data == data[100:]
+
+    with app.app_context():
+        assert hash_pending() == 1
+    hashed = client.get(path)
+    assert hashed.headers["ETag"] == f'"{sha256(data)[:32]}"'
+    assert client.get(path, headers={"If-None-Match": hashed.headers["ETag"]}).status_code == 304
+    # The old validator no longer matches: a full answer, never a wrong 304 or range.
+    assert client.get(path, headers={"If-None-Match": f'"{early}"'}).status_code == 200
+    stale = client.get(path, headers={"Range": "bytes=100-", "If-Range": f'"{early}"'})
+    assert stale.status_code == 200 and stale.data == data
+
+
+@PRODUCTION_ONLY
+def test_export_computes_a_pending_hash(app, uploader, audio_dir, tmp_path):
+    from app.services.exports import export_show
+
+    data = (audio_dir / "tone.mp3").read_bytes()
+    answer = uploader.upload(audio_dir / "tone.mp3").get_json()
+    assert uploader.save(answer["id"], title="Export", publish="y").status_code == 302
+    archive = tmp_path / "show.zip"
+    with app.test_request_context(), archive.open("wb") as out:
+        manifest = export_show(uploader.show, out)
+    with app.app_context():
+        audio = db.session.scalar(select(Episode)).audio
+        assert audio.sha256 == sha256(data)  # recorded, so the worker need not read it again
+    [entry] = [e for e in manifest["stored_files"] if e["storage_key"] == audio.storage_key]
+    assert entry["sha256"] == sha256(data)
+    assert all(len(e["sha256"]) == 64 for e in manifest["stored_files"])
+    with zipfile.ZipFile(archive) as opened:
+        assert sha256(opened.read(entry["archive_path"])) == entry["sha256"]
 
 
 @pytest.mark.parametrize("backend", ["embedded"])
