@@ -170,9 +170,9 @@ def parse_html_transcript(data: bytes) -> list[Cue]:
     ``<cite>`` keeps the ones before it. Nothing is fetched or run: the page is
     only tokenized, and script and style content is ignored.
 
-    >>> parse_html_transcript(b"<cite>Kevin:</cite><time>0:00</time><p>Hello</p>"
-    ...     b"<time>0:09</time><p>and bye.</p>")
-    [Cue(start=0.0, end=9.0, text='Hello', speaker='Kevin'), Cue(start=9.0, end=9.0, text='and bye.', speaker='Kevin')]
+    >>> [(c.start, c.end, c.speaker, c.text) for c in parse_html_transcript(
+    ...     b"<cite>Kevin:</cite><time>0:00</time><p>Hello</p><time>0:09</time><p>Bye.</p>")]
+    [(0.0, 9.0, 'Kevin', 'Hello'), (9.0, 9.0, 'Kevin', 'Bye.')]
 
     :raise TranscriptError: for a page with no timed paragraph (not such a transcript).
     """

@@ -88,7 +88,7 @@ def test_bad_files_are_refused(data, message):
 
 
 # The shape of the Podcast Index example: word-by-word segments, a newline ending a sentence.
-WORD_JSON = """{
+WORD_JSON = b"""{
   "version": "1.0.0",
   "segments": [
     {"speaker": "Darth Vader", "startTime": 0.5, "endTime": 0.75, "body": "I"},
@@ -97,7 +97,7 @@ WORD_JSON = """{
     {"speaker": "Darth Vader", "startTime": 2.25, "endTime": 2.5, "body": "father.\\n"},
     {"speaker": "Luke", "startTime": 2.75, "endTime": 3.0, "body": "Nooooo"}
   ]
-}""".encode()
+}"""
 
 # Sentence segments as transcription services write them, one without endTime.
 SENTENCE_JSON = """\ufeff{"version": "1.0.0", "segments": [
@@ -108,7 +108,7 @@ SENTENCE_JSON = """\ufeff{"version": "1.0.0", "segments": [
 ]}""".encode()
 
 # The Podcast Index example page, with the markup real pages wrap it in.
-SPEC_HTML = """<!DOCTYPE html>
+SPEC_HTML = b"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Episode 12</title>
 <script>document.write("not a transcript")</script><style>p { color: red }</style></head>
 <body>
@@ -126,7 +126,7 @@ SPEC_HTML = """<!DOCTYPE html>
 <time>1:02:03</time>
 <p>Ha.</p>
 </body></html>
-""".encode()
+"""
 
 
 def test_word_level_json_is_joined_into_sentences():
