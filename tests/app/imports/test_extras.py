@@ -247,9 +247,24 @@ def test_stored_pictures_follow_the_rows_that_use_them(app, source, artwork, aud
         episode = db.session.scalar(db.select(Episode))
         [chapter] = episode.chapters
         shown = picture_url(chapter)
-        # Saved as the editor showed it: the copy stays.
+        assert shown.startswith("http://podcasts.test/media/")
+        # Saved in the studio editor as it showed it: the copy stays.
+        changes = editing.EpisodeChanges(
+            lock_version=episode.lock_version,
+            title=episode.title,
+            slug=episode.slug,
+            chapters=[editing.ChapterInput(start="0:00:00", title="A", img=shown)],
+            persons=[editing.PersonInput(name="Karim", img=shown)],  # one picture, two rows
+        )
+        editing.save_episode(shows.get_show(slug), episode.id, changes, editor=True)
+        person = db.session.scalar(db.select(Person).where(Person.episode_id == episode.id))
+        assert person.img is None and person.img_file_id == chapter.img_file_id
+        assert db.session.scalar(db.select(Episode)).chapters[0].img_file is not None
+        assert len(pictures()) == 2
+        # The same through the feed service; then the person goes.
         feed_extras.set_chapters(slug, episode.slug, [{"start": 0, "title": "A", "img": shown}])
         assert db.session.scalar(db.select(Episode)).chapters[0].img_file is not None
+        feed_extras.set_persons(slug, [], episode_slug=episode.slug)
         assert len(pictures()) == 2
         # Replaced by a typed address: the copy leaves storage with its row.
         feed_extras.set_chapters(

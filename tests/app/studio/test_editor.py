@@ -616,6 +616,38 @@ def test_persons_go_into_the_feed(studio, app, show, episode_id):
         assert db.session.query(Person).count() == 1
 
 
+def test_a_stored_person_picture_is_shown_and_kept_by_the_editor(studio, app, show, episode_id):
+    """An imported picture is our stored copy: the form shows its address, and saving
+    the form unchanged keeps the copy; typing another address drops it from storage."""
+    from app.services.files import store_file
+
+    with app.app_context():
+        key = f"{show}/pictures/anna.png"
+        with store_file(key, io.BytesIO(audio.tiny_png()), "image/png") as stored:
+            db.session.add(
+                Person(
+                    show_id=get_show(show).id, episode_id=episode_id, name="Anna", img_file=stored
+                )
+            )
+            db.session.commit()
+    page = studio.get(edit_url(show, episode_id)).get_data(as_text=True)
+    shown = f"http://podcasts.test/media/{key}"
+    assert f'value="{shown}"' in page
+    fields = {"persons-0-name": "Anna", "persons-0-img": shown}
+    assert save(studio, app, show, episode_id, action="publish", **fields).status_code == 302
+    assert key in stored_keys(app)
+    assert f'img="{shown}">Anna</podcast:person>' in studio.get(f"/{show}/feed.xml").get_data(
+        as_text=True
+    )
+    fields["persons-0-img"] = "https://malmo.se/anna.jpg"
+    assert save(studio, app, show, episode_id, **fields).status_code == 302
+    assert key not in stored_keys(app)
+    with app.app_context():
+        [person] = db.session.scalars(select(Person))
+        assert (person.img, person.img_file_id) == ("https://malmo.se/anna.jpg", None)
+        assert row_counts(app)["stored_files"] == len(stored_keys(app))
+
+
 # --- preview ---------------------------------------------------------------------------------
 
 
