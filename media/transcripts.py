@@ -58,7 +58,7 @@ def parse_transcript(data: bytes) -> list[Cue]:
     cues = [_cue(block) for block in re.split(r"\n\s*\n", text)]
     found = [cue for cue in cues if cue is not None]
     if not found:
-        raise TranscriptError("The file has no timed cues; upload a WebVTT or SRT file.")
+        raise TranscriptError("The file has no timed cues (WebVTT or SRT).")
     return found
 
 

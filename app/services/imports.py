@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any, BinaryIO
+from urllib.parse import urljoin
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -85,6 +86,7 @@ TRANSCRIPT_TYPES = {
     "application/json": 2,
     "text/html": 3,
 }
+MAX_PICTURES = 100  # distinct person and chapter picture addresses per episode (or show)
 TRANSCRIPT_EXTENSIONS = {".vtt": 0, ".srt": 1, ".json": 2, ".html": 3, ".htm": 3}
 
 
@@ -537,7 +539,7 @@ def _import_item(job: ImportJob, item: ImportItem, keep_lease: _LeaseKeeper) -> 
             image = _episode_image(files, episode, notes)
             chapters = _chapters(episode, notes)
             wanted = [person.img for person in episode.persons] + [c["img"] for c in chapters]
-            pictures = _pictures(files, wanted, notes)
+            pictures = _pictures(files, wanted, notes, keep_lease)
             transcripts = _transcripts(files, episode, notes)
             _save_episode(
                 job, item, episode, (audio, info), image, chapters, pictures, transcripts, notes
@@ -618,7 +620,7 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
                 {
                     "start_seconds": float(start),
                     "title": _fit(Chapter, "title", str(entry.get("title") or "")),
-                    "img": _fit(Chapter, "img", _str_or_none(entry.get("img"))),
+                    "img": _fit(Chapter, "img", _address(entry.get("img"), episode.chapters_url)),
                     "url": _fit(Chapter, "url", _str_or_none(entry.get("url"))),
                 }
             )
@@ -629,17 +631,25 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
 
 
 def _pictures(
-    files: ExitStack, urls: list[str | None], notes: list[str]
+    files: ExitStack, urls: list[str | None], notes: list[str], keep_lease: Any = None
 ) -> dict[str, tuple[IO[bytes], ImageType]]:
     """Each distinct picture address downloaded once and checked; a bad one is noted.
 
-    Pictures of persons and chapters are not artwork: any size is fine, but the
-    file must be a JPEG or PNG image that Pillow can read.
+    Pictures of persons and chapters are not artwork: any dimensions are fine,
+    but the file must be a JPEG or PNG image that Pillow can read. Past
+    ``MAX_PICTURES`` addresses the rest are left out, so a feed cannot keep a
+    worker downloading for hours.
     """
+    addresses = list(dict.fromkeys(url for url in urls if url))
+    if len(addresses) > MAX_PICTURES:
+        notes.append(
+            f"Pictures left out: of {len(addresses)} picture addresses only the first "
+            f"{MAX_PICTURES} are imported."
+        )
     found: dict[str, tuple[IO[bytes], ImageType]] = {}
-    for url in dict.fromkeys(url for url in urls if url):
+    for url in addresses[:MAX_PICTURES]:
         try:
-            stream, _ = files.enter_context(_downloaded(url, "image"))
+            stream, _ = files.enter_context(_downloaded(url, "image", on_chunk=keep_lease))
         except _Skip as exc:
             notes.append(f"Picture left out: {exc}")  # the reason names the address
             continue
@@ -897,6 +907,12 @@ def _fit(model: type, name: str, value: str | None) -> str | None:
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _address(value: object, base: str) -> str | None:
+    """A URL from a side file, resolved against the file's own address."""
+    text = _str_or_none(value)
+    return urljoin(base, text.strip()) if text else None
 
 
 def _filename(url: str | None) -> str | None:

@@ -294,3 +294,36 @@ def test_stored_pictures_follow_the_rows_that_use_them(app, source, artwork, aud
         assert db.session.scalar(db.select(db.func.count()).select_from(StoredFile)) == len(
             stored_keys(app)
         )
+
+
+def test_relative_chapter_pictures_resolve_and_too_many_are_cut(
+    app, source, artwork, audio_dir, monkeypatch
+):
+    from app.extensions import db
+    from app.models import Chapter
+    from app.services import imports
+
+    monkeypatch.setattr(imports, "MAX_PICTURES", 2)
+    items = episodes(audio_dir / "tone.mp3", 1)
+    serve_audio(source, items)
+    for name in ("a", "b", "c"):
+        source.file(f"/1/img/{name}.png", tiny_png(), "image/png")
+    chapters = [
+        {"startTime": n, "title": name, "img": f"img/{name}.png"}
+        for n, name in enumerate(("a", "b", "c"))
+    ]
+    chapters_url = source.file(
+        "/1/chapters.json", json.dumps({"chapters": chapters}).encode(), "application/json"
+    )
+    items[0].extra = f'<podcast:chapters url="{chapters_url}" />'
+    feed = libsyn_feed(source, items, artwork)
+    _, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+
+    [(_, state, message)] = job_items(app, job_id)
+    assert state == "done"
+    assert "of 3 picture addresses only the first 2 are imported" in message
+    assert "/1/img/c.png" not in source.requests
+    with app.app_context():
+        stored = db.session.scalars(db.select(Chapter).order_by(Chapter.start_seconds)).all()
+        assert [c.img_file is not None for c in stored] == [True, True, False]
+        assert all(c.img is None for c in stored)
