@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
@@ -296,8 +297,13 @@ class Person(db.Model):
     name: Mapped[str] = mapped_column(String(128))
     role: Mapped[str | None] = mapped_column(String(100))
     group: Mapped[str | None] = mapped_column(String(100))
+    # A picture address the producer typed, or (img_file) our stored copy of one an
+    # import brought along; the stored copy wins.
     img: Mapped[str | None] = mapped_column(String(1000))
+    img_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     href: Mapped[str | None] = mapped_column(String(1000))
+
+    img_file: Mapped[StoredFile | None] = relationship()
 
 
 class Chapter(db.Model):
@@ -309,8 +315,12 @@ class Chapter(db.Model):
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
     start_seconds: Mapped[float] = mapped_column(Float)
     title: Mapped[str] = mapped_column(String(255))
+    # As on Person: a typed address, or our stored copy of an imported one.
     img: Mapped[str | None] = mapped_column(String(1000))
+    img_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     url: Mapped[str | None] = mapped_column(String(1000))
+
+    img_file: Mapped[StoredFile | None] = relationship()
 
 
 class Transcript(db.Model):
@@ -547,6 +557,8 @@ class ImportJob(db.Model):
     message: Mapped[str | None] = mapped_column(Text)
     # The channel artwork still to fetch; None once it is stored (or there is none).
     artwork_url: Mapped[str | None] = mapped_column(String(2000))
+    # The show's podcast:person pictures are still to fetch from the old host.
+    persons_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # A worker holds the job until lease_until; after that another may take it over.
     worker: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -33,6 +33,7 @@ from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, 
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
 from app.services.feed_extras import drop_transcript, store_transcript
 from app.services.files import delete_stored_quietly, store_file
+from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.services.uploads import refusal_message
 from app.slugs import is_valid_slug
 from app.storage import current_storage
@@ -41,7 +42,7 @@ from media.artwork import ArtworkRefused, verify_artwork
 from media.probe import Chapter as AudioChapter
 from media.probe import UnsupportedAudio, probe_audio
 from media.storage import StorageError
-from media.transcripts import Cue, TranscriptError, parse_transcript
+from media.transcripts import Cue, TranscriptError, read_transcript
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +190,12 @@ def save_episode(
     for name, value in values.items():
         setattr(episode, name, value)
     _set_published(episode, published_at, now)
+    pictures = pictures_of([*episode.chapters, *person_rows(episode)])
     episode.chapters = chapters
-    _replace_persons(show, episode, persons)
-    _commit_or_slug_taken()
+    new_persons = _replace_persons(show, episode, persons)
+    keep_stored_pictures([*chapters, *new_persons], pictures)
+    unused = _commit_or_slug_taken(pictures)
+    delete_stored_quietly(unused)
     return episode
 
 
@@ -434,23 +438,33 @@ def _set_published(episode: Episode, published_at: datetime | None, now: datetim
     episode.published_at = published_at
 
 
-def _replace_persons(show: Show, episode: Episode, persons: list[dict]) -> None:
-    """ORM deletes and inserts, so the feed cache listener sees them."""
+def _replace_persons(show: Show, episode: Episode, persons: list[dict]) -> list[Person]:
+    """ORM deletes and inserts, so the feed cache listener sees them; the new rows."""
     for row in person_rows(episode):
         db.session.delete(row)
-    for position, person in enumerate(persons):
-        db.session.add(Person(show_id=show.id, episode_id=episode.id, position=position, **person))
+    rows = [
+        Person(show_id=show.id, episode_id=episode.id, position=position, **person)
+        for position, person in enumerate(persons)
+    ]
+    db.session.add_all(rows)
+    return rows
 
 
-def _commit_or_slug_taken() -> None:
-    """Two editors may claim the same slug at once; the unique constraint decides."""
+def _commit_or_slug_taken(pictures: list[StoredFile]) -> list[str]:
+    """Two editors may claim the same slug at once; the unique constraint decides.
+
+    ``pictures`` are the stored pictures the old rows had: the ones no row keeps
+    are deleted in the same commit; their keys are returned for storage.
+    """
     try:
+        unused = drop_unused_pictures(pictures)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         raise InvalidFields(
             {"slug": _("Another episode of this show already has this address.")}
         ) from exc
+    return unused
 
 
 # --- artwork -------------------------------------------------------------------------
@@ -518,7 +532,14 @@ def remove_artwork(show: Show, episode_id: int, *, lock_version: int, editor: bo
 
 # --- transcripts ---------------------------------------------------------------------
 
-TRANSCRIPT_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
+# The kept original's key extension and type. An HTML transcript is kept as plain
+# text: a page of someone else's markup must never be served as HTML from our origin.
+TRANSCRIPT_TYPES = {
+    "vtt": ("vtt", "text/vtt"),
+    "srt": ("srt", "application/x-subrip"),
+    "json": ("json", "application/json"),
+    "html": ("txt", "text/plain"),
+}
 
 
 def add_transcript(
@@ -531,11 +552,12 @@ def add_transcript(
     editor: bool,
     filename: str = "",
 ) -> Transcript:
-    """Store a WebVTT or SRT transcript for one language, replacing that language's old one.
+    """Store a WebVTT, SRT, JSON or HTML transcript for one language, replacing that
+    language's old one.
 
     The feed and the public routes derive VTT, SRT, JSON and HTML from it.
 
-    :raise InvalidInput: for a bad language code or a file that is not VTT or SRT;
+    :raise InvalidInput: for a bad language code or a file that is not such a transcript;
         nothing is stored.
     """
     episode = get_episode(show, episode_id)
@@ -548,31 +570,25 @@ def add_transcript(
         raise InvalidInput(_("A transcript may be at most 10 MB."), "transcript")
     kind, cues = transcript_kind(data)
     _bump(episode, lock_version)
-    key = f"{show.slug}/transcripts/{uuid.uuid4().hex}.{kind}"
-    return store_transcript(
-        episode, language, data, cues, key, TRANSCRIPT_TYPES[kind], filename or None
-    )
+    extension, mime_type = TRANSCRIPT_TYPES[kind]
+    key = f"{show.slug}/transcripts/{uuid.uuid4().hex}.{extension}"
+    return store_transcript(episode, language, data, cues, key, mime_type, filename or None)
 
 
 def transcript_kind(data: bytes) -> tuple[str, list[Cue]]:
-    """``vtt`` or ``srt`` by content (a WEBVTT header, or SRT's numbered timed blocks),
-    and the parsed cues, so the file is parsed once.
+    """``vtt``, ``srt``, ``json`` or ``html`` by content, and the parsed cues, so the file
+    is parsed once.
 
     :raise InvalidInput: (field ``transcript``) for anything else.
     """
-    refused = _("The file is not a WebVTT or SRT transcript. Upload a .vtt or .srt file.")
     try:
-        cues = parse_transcript(data)
-        text = data.decode("utf-8-sig").lstrip()
-    except (TranscriptError, UnicodeDecodeError) as exc:
+        return read_transcript(data)
+    except TranscriptError as exc:
+        refused = _(
+            "The file is not a WebVTT, SRT, JSON or HTML transcript. "
+            "Upload a .vtt, .srt, .json or .html file."
+        )
         raise InvalidInput(refused, "transcript") from exc
-    if not cues:
-        raise InvalidInput(refused, "transcript")
-    if text.startswith("WEBVTT"):
-        return "vtt", cues
-    if re.match(r"^\d+\s*\n\s*\d{1,2}:\d{2}:\d{2},\d{3}\s*-->", text.replace("\r\n", "\n")):
-        return "srt", cues
-    raise InvalidInput(refused, "transcript")
 
 
 def remove_transcript(
@@ -660,8 +676,12 @@ def import_chapters(
         raise InvalidInput(
             _("The chapters were not imported: %(reason)s", reason=first), "chapters_file"
         )
+    pictures = pictures_of(episode.chapters)
     episode.chapters = chapters
+    keep_stored_pictures(chapters, pictures)
+    unused = drop_unused_pictures(pictures)
     db.session.commit()
+    delete_stored_quietly(unused)
     return episode
 
 
@@ -756,6 +776,7 @@ def replace_audio(
         chapters_from_file=file_chapters is not None,
     )
     key = f"{show.slug}/{uuid.uuid4().hex}{info.extension}"
+    pictures = pictures_of(episode.chapters)
     with store_file(
         key, audio, info.mime_type, duration=info.duration, original_filename=filename
     ) as stored:
@@ -767,8 +788,9 @@ def replace_audio(
         db.session.flush()
         for unused in old_files:
             db.session.delete(unused)
+        unused_pictures = drop_unused_pictures(pictures)  # of the chapters dropped
         db.session.commit()
-    delete_stored_quietly([f.storage_key for f in old_files])
+    delete_stored_quietly([f.storage_key for f in old_files] + unused_pictures)
     return result
 
 
@@ -812,13 +834,17 @@ def delete_episode(show: Show, episode_id: int) -> str:
     files += [t.file for t in episode.transcripts]
     files += [a.file for a in episode.alternate_enclosures]
     keys = [f.storage_key for f in files]
-    for person in person_rows(episode):
+    persons = person_rows(episode)
+    pictures = pictures_of([*episode.chapters, *persons])
+    for person in persons:
         db.session.delete(person)
+    db.session.flush()  # before the episode: a person's picture ties it to stored_files too
     db.session.add(DeletedGuid(guid=episode.guid, show_id=show.id))
     db.session.delete(episode)
     db.session.flush()
     for stored in files:
         db.session.delete(stored)
+    keys += drop_unused_pictures(pictures)  # a show person's picture stays with the show
     db.session.commit()
     delete_stored_quietly(keys)
     return title

@@ -13,6 +13,7 @@ import hashlib
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -247,9 +248,10 @@ def load_extras(show: Show, urls: FeedUrls) -> EpisodeExtras:
     for row in db.session.execute(
         select(PersonRow)
         .where(PersonRow.show_id == show.id, PersonRow.episode_id.is_not(None))
+        .options(joinedload(PersonRow.img_file))
         .order_by(PersonRow.position, PersonRow.id)
     ).scalars():
-        extras.persons[row.episode_id].append(_person(row))
+        extras.persons[row.episode_id].append(_person(row, urls.media))
     extras.with_chapters.update(
         db.session.scalars(select(Chapter.episode_id).join(Episode).where(of_show).distinct())
     )
@@ -340,7 +342,7 @@ def feed_show(
         locked=show.locked,
         locked_owner=show.locked_owner,
         funding=tuple(Funding(url=f["url"], text=f["text"]) for f in show.funding or ()),
-        persons=tuple(_person(p) for p in show.persons),
+        persons=tuple(_person(p, media_url) for p in show.persons),
         location=_location(show.location_name, show.location_geo, show.location_osm),
         trailers=tuple(_trailer(e) for e in episodes if e.episode_type == "trailer"),
         license=show.license,
@@ -369,10 +371,10 @@ def _trailer(episode: FeedEpisode) -> Trailer:
     )
 
 
-def _person(person) -> Person:
-    return Person(
-        name=person.name, role=person.role, group=person.group, img=person.img, href=person.href
-    )
+def _person(person: PersonRow, media: Callable[[StoredFile], str]) -> Person:
+    """Our stored copy of the picture when there is one (an import brought it along)."""
+    img = media(person.img_file) if person.img_file is not None else person.img
+    return Person(name=person.name, role=person.role, group=person.group, img=img, href=person.href)
 
 
 def _location(name: str | None, geo: str | None, osm: str | None) -> Location | None:

@@ -19,6 +19,12 @@ from app.services.episodes import get_published_episode
 from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
 from app.services.feed_cache import mark_stale
 from app.services.files import delete_stored_quietly, store_file
+from app.services.pictures import (
+    drop_unused_pictures,
+    keep_stored_pictures,
+    picture_url,
+    pictures_of,
+)
 from app.services.shows import get_show
 from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
@@ -31,8 +37,8 @@ from media.transcripts import (
     TranscriptError,
     cues_from_data,
     cues_to_data,
-    parse_transcript,
     plain_text,
+    read_transcript,
     render_transcript,
 )
 
@@ -174,10 +180,16 @@ def set_persons(
             )
         )
     owner = Person.episode_id == episode.id if episode else Person.episode_id.is_(None)
+    pictures = pictures_of(
+        db.session.scalars(select(Person).where(Person.show_id == show.id, owner))
+    )
     db.session.execute(delete(Person).where(Person.show_id == show.id, owner))
+    keep_stored_pictures(rows, pictures)
     db.session.add_all(rows)
+    unused = drop_unused_pictures(pictures)
     mark_stale(db.session, {show.id})  # a bulk delete passes no object through the flush
     db.session.commit()
+    delete_stored_quietly(unused)
 
 
 def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str, Any]]) -> None:
@@ -198,8 +210,12 @@ def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str,
                 start_seconds=start, title=title, img=chapter.get("img"), url=chapter.get("url")
             )
         )
+    pictures = pictures_of(episode.chapters)
     episode.chapters = rows
+    keep_stored_pictures(rows, pictures)
+    unused = drop_unused_pictures(pictures)
     db.session.commit()
+    delete_stored_quietly(unused)
 
 
 def chapters_document(show_slug: str, episode_slug: str) -> bytes:
@@ -208,7 +224,7 @@ def chapters_document(show_slug: str, episode_slug: str) -> bytes:
     if not episode.chapters:
         raise NotFound("This episode has no chapters.")
     return render_chapters(
-        FeedChapter(start_seconds=c.start_seconds, title=c.title, img=c.img, url=c.url)
+        FeedChapter(start_seconds=c.start_seconds, title=c.title, img=picture_url(c), url=c.url)
         for c in episode.chapters
     )
 
@@ -216,14 +232,15 @@ def chapters_document(show_slug: str, episode_slug: str) -> bytes:
 def add_transcript(
     show_slug: str, episode_slug: str, language: str, source: BinaryIO, filename: str = ""
 ) -> Transcript:
-    """Store a VTT or SRT transcript for one language, replacing that language's old one.
+    """Store a VTT, SRT, JSON or HTML transcript for one language, replacing that
+    language's old one.
 
     The file is parsed before it is stored, so a file we cannot serve is never kept.
     The parsed cues are kept on the row (pages need no storage read) and the
     episode's searchable text is rebuilt in the same commit. A replaced file is
     removed from storage after the commit.
 
-    :raise InvalidInput: for a missing language or a file that is not VTT or SRT.
+    :raise InvalidInput: for a missing language or a file that is not such a transcript.
     """
     episode = _episode(show_slug, episode_slug)
     language = language.strip()
@@ -231,7 +248,7 @@ def add_transcript(
         raise InvalidInput("Give the transcript's language, for example “sv”.", "language")
     data = source.read()
     try:
-        cues = parse_transcript(data)
+        _, cues = read_transcript(data)
     except TranscriptError as exc:
         raise InvalidInput(str(exc), "transcript") from exc
     key = f"{show_slug}/transcripts/{uuid.uuid4().hex}.txt"

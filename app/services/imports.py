@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any, BinaryIO
+from urllib.parse import urljoin
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -66,18 +67,27 @@ from feeds.parse import (
     looks_like_html,
     parse_feed,
 )
-from media.artwork import placeholder_png, sniff_image
+from media.artwork import ImageType, inspect_artwork, placeholder_png, sniff_image
 from media.fetch import FetchError, FetchLimits, HostPolicy, allowed_hosts, fetch
 from media.probe import AudioInfo, UnsupportedAudio, probe_audio
 from media.storage import StorageError
-from media.transcripts import Cue, TranscriptError, cues_to_data, parse_transcript
+from media.transcripts import Cue, TranscriptError, cues_to_data, read_transcript
 
 log = logging.getLogger(__name__)
 
 UNFINISHED = ("queued", "running")
 # Content types that are never audio: a host's error or login page, a redirect page.
 NOT_AUDIO_TYPES = ("text/", "application/xhtml", "application/xml", "application/json")
-TRANSCRIPT_TYPES = {"text/vtt": 0, "application/x-subrip": 1, "application/srt": 1}
+# Preference per language: the most precise timing first, HTML (start times only) last.
+TRANSCRIPT_TYPES = {
+    "text/vtt": 0,
+    "application/x-subrip": 1,
+    "application/srt": 1,
+    "application/json": 2,
+    "text/html": 3,
+}
+MAX_PICTURES = 100  # distinct person and chapter picture addresses per episode (or show)
+TRANSCRIPT_EXTENSIONS = {".vtt": 0, ".srt": 1, ".json": 2, ".html": 3, ".htm": 3}
 
 
 # --- starting an import ----------------------------------------------------------
@@ -190,7 +200,8 @@ def start_reimport(show_slug: str, source: FeedSource) -> ImportJob:
     )
     if job is None:
         job = _new_job(show, source, feed, existing_guids=have)
-        job.artwork_url = None  # the show keeps the artwork it has now
+        job.artwork_url = None  # the show keeps the artwork and persons it has now
+        job.persons_pending = False
         db.session.add(job)
     else:
         queued = {item.guid for item in job.items if item.guid}
@@ -258,6 +269,7 @@ def _new_job(
         base_url=(source.final_url or feed.show.self_url or "")[:2000] or None,
         state="queued",
         artwork_url=(feed.show.image_url or "")[:2000] or None,
+        persons_pending=any(person.img for person in feed.show.persons),
     )
     _add_items(job, feed, existing_guids, start=0)
     return job
@@ -388,12 +400,15 @@ def run_job(job_id: int, worker: str, *, max_items: int | None = None) -> Import
             .where(ImportItem.job_id == job_id, ImportItem.state == "pending")
             .order_by(ImportItem.position)
         )
-        if item is None and not job.artwork_url:
+        if item is None and not job.artwork_url and not job.persons_pending:
             _finish(job)
             break
         try:
             if job.artwork_url:
                 _import_show_artwork(job)
+                continue
+            if job.persons_pending:
+                _import_show_pictures(job)
                 continue
             _import_item(job, item, _LeaseKeeper(job_id, worker))
         except StorageUnavailable as exc:
@@ -477,6 +492,26 @@ def _import_show_artwork(job: ImportJob) -> None:
     _delete_stored(old)
 
 
+def _import_show_pictures(job: ImportJob) -> None:
+    """Store the pictures of the show's podcast:person rows; a bad one is left out and noted."""
+    show, notes = job.show, []
+    persons = db.session.scalars(
+        select(Person).where(Person.show_id == show.id, Person.episode_id.is_(None))
+    ).all()
+    wanted = [person.img for person in persons if person.img_file is None]
+    with ExitStack() as files:
+        pictures = _pictures(files, wanted, notes)
+        with ExitStack() as stored:
+            kept = _store_pictures(stored, show, uuid.uuid4().hex, pictures)
+            for person in persons:
+                if person.img and person.img_file is None:
+                    person.img_file, person.img = kept.get(person.img), None
+            job.persons_pending = False
+            if notes:
+                job.message = " ".join([job.message or "", *notes]).strip()
+            db.session.commit()
+
+
 def _delete_stored(stored: StoredFile | None) -> None:
     """Drop a file no row points to any more (the placeholder artwork)."""
     if stored is None:
@@ -503,8 +538,12 @@ def _import_item(job: ImportJob, item: ImportItem, keep_lease: _LeaseKeeper) -> 
             audio, info = _audio(files, episode, keep_lease)
             image = _episode_image(files, episode, notes)
             chapters = _chapters(episode, notes)
+            wanted = [person.img for person in episode.persons] + [c["img"] for c in chapters]
+            pictures = _pictures(files, wanted, notes, keep_lease)
             transcripts = _transcripts(files, episode, notes)
-            _save_episode(job, item, episode, audio, info, image, chapters, transcripts, notes)
+            _save_episode(
+                job, item, episode, (audio, info), image, chapters, pictures, transcripts, notes
+            )
     except _Skip as exc:
         db.session.rollback()
         item.state, item.message = "skipped", str(exc)
@@ -581,7 +620,7 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
                 {
                     "start_seconds": float(start),
                     "title": _fit(Chapter, "title", str(entry.get("title") or "")),
-                    "img": _fit(Chapter, "img", _str_or_none(entry.get("img"))),
+                    "img": _fit(Chapter, "img", _address(entry.get("img"), episode.chapters_url)),
                     "url": _fit(Chapter, "url", _str_or_none(entry.get("url"))),
                 }
             )
@@ -591,20 +630,66 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
         return []
 
 
+def _pictures(
+    files: ExitStack, urls: list[str | None], notes: list[str], keep_lease: Any = None
+) -> dict[str, tuple[IO[bytes], ImageType]]:
+    """Each distinct picture address downloaded once and checked; a bad one is noted.
+
+    Pictures of persons and chapters are not artwork: any dimensions are fine,
+    but the file must be a JPEG or PNG image that Pillow can read. Past
+    ``MAX_PICTURES`` addresses the rest are left out, so a feed cannot keep a
+    worker downloading for hours.
+    """
+    addresses = list(dict.fromkeys(url for url in urls if url))
+    if len(addresses) > MAX_PICTURES:
+        notes.append(
+            f"Pictures left out: of {len(addresses)} picture addresses only the first "
+            f"{MAX_PICTURES} are imported."
+        )
+    found: dict[str, tuple[IO[bytes], ImageType]] = {}
+    for url in addresses[:MAX_PICTURES]:
+        try:
+            stream, _ = files.enter_context(_downloaded(url, "image", on_chunk=keep_lease))
+        except _Skip as exc:
+            notes.append(f"Picture left out: {exc}")  # the reason names the address
+            continue
+        image_type = sniff_image(stream)
+        info = inspect_artwork(stream) if image_type else None
+        if info is None or info.mime_type != image_type.mime_type:
+            notes.append(f"Picture left out: {url} is not a JPEG or PNG image.")
+            continue
+        found[url] = (stream, image_type)
+    return found
+
+
+def _store_pictures(
+    stored: ExitStack, show: Show, stem: str, pictures: dict[str, tuple[IO[bytes], ImageType]]
+) -> dict[str, StoredFile]:
+    """Store each checked picture; rows by source address, for the caller to commit."""
+    rows = {}
+    for number, (url, (stream, image_type)) in enumerate(pictures.items(), start=1):
+        key = f"{show.slug}/pictures/{stem}-{number}{image_type.extension}"
+        rows[url] = stored.enter_context(store_file(key, stream, image_type.mime_type))
+    return rows
+
+
 def _transcripts(
     files: ExitStack, episode: ForeignEpisode, notes: list[str]
 ) -> list[tuple[str, IO[bytes], list[Cue]]]:
-    """One VTT or SRT file per language (VTT preferred), parsed before it is kept."""
+    """One transcript per language, parsed before it is kept.
+
+    Of several files for one language the best timed one is taken: VTT, then
+    SRT, JSON and HTML (which has start times only).
+    """
     best: dict[str, tuple[int, str]] = {}
     for transcript in episode.transcripts:
-        rank = TRANSCRIPT_TYPES.get(transcript.mime_type)
-        if rank is None and transcript.url.lower().endswith((".vtt", ".srt")):
-            rank = 0 if transcript.url.lower().endswith(".vtt") else 1
+        rank = _transcript_rank(transcript.mime_type, transcript.url)
         language = (transcript.language or "").strip()[:35] or "und"
         if rank is None:
             if language not in best:
                 notes.append(
-                    f"Transcript {transcript.url} left out: only WebVTT and SRT are imported."
+                    f"Transcript {transcript.url} left out: only WebVTT, SRT, JSON and HTML "
+                    "transcripts are imported."
                 )
             continue
         if language not in best or rank < best[language][0]:
@@ -613,7 +698,7 @@ def _transcripts(
     for language, (_, url) in sorted(best.items()):
         try:
             stream, _ = files.enter_context(_downloaded(url, "small"))
-            cues = parse_transcript(stream.read())
+            _, cues = read_transcript(stream.read())
             stream.seek(0)
         except (_Skip, TranscriptError) as exc:
             notes.append(f"Transcript ({language}) left out: {exc}")
@@ -622,14 +707,23 @@ def _transcripts(
     return found
 
 
+def _transcript_rank(mime_type: str | None, url: str) -> int | None:
+    """The preference of a transcript by its declared type, else by its URL's extension."""
+    rank = TRANSCRIPT_TYPES.get((mime_type or "").split(";", 1)[0].strip().lower())
+    if rank is not None:
+        return rank
+    path = url.split("?", 1)[0].split("#", 1)[0].lower()
+    return next((r for ext, r in TRANSCRIPT_EXTENSIONS.items() if path.endswith(ext)), None)
+
+
 def _save_episode(
     job: ImportJob,
     item: ImportItem,
     source: ForeignEpisode,
-    audio: IO[bytes],
-    info: AudioInfo,
+    audio_and_info: tuple[IO[bytes], AudioInfo],
     image: tuple[IO[bytes], str, str] | None,
     chapters: list[dict[str, Any]],
+    pictures: dict[str, tuple[IO[bytes], ImageType]],
     transcripts: list[tuple[str, IO[bytes], list[Cue]]],
     notes: list[str],
 ) -> None:
@@ -641,6 +735,7 @@ def _save_episode(
     """
     show = job.show
     stem = uuid.uuid4().hex
+    audio, info = audio_and_info
     with ExitStack() as stored:
         audio_row = stored.enter_context(
             store_file(
@@ -667,14 +762,20 @@ def _save_episode(
                 )
             )
             transcript_rows.append(Transcript(language=language, file=row, cues=cues_to_data(cues)))
+        kept = _store_pictures(stored, show, stem, pictures)
         episode = _episode_row(show, item, source, audio_row, image_row)
-        episode.chapters = [Chapter(**values) for values in chapters]
+        episode.chapters = [
+            Chapter(**{**values, "img": None, "img_file": kept.get(values["img"])})
+            for values in chapters
+        ]
         episode.transcripts = transcript_rows
         refresh_transcript_text(episode)  # the words go into the search index
         db.session.add(episode)
         db.session.flush()
         for position, person in enumerate(source.persons):
-            db.session.add(_person_row(show.id, episode.id, position, person))
+            row = _person_row(show.id, episode.id, position, person)
+            row.img_file, row.img = kept.get(person.img), None
+            db.session.add(row)
         item.state = "done"
         item.episode_id = episode.id
         item.message = " ".join(notes) or None
@@ -806,6 +907,12 @@ def _fit(model: type, name: str, value: str | None) -> str | None:
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _address(value: object, base: str) -> str | None:
+    """A URL from a side file, resolved against the file's own address."""
+    text = _str_or_none(value)
+    return urljoin(base, text.strip()) if text else None
 
 
 def _filename(url: str | None) -> str | None:

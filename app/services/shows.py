@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from app.extensions import db
 from app.models import DirectoryLink, Person, Show
 from app.services.errors import InvalidInput, NotFound
-from app.services.files import store_file
+from app.services.files import delete_stored_quietly, store_file
+from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.slugs import RESERVED_SHOW_SLUGS, is_valid_slug
 from feeds.lint import Artwork, artwork_problems
 from media.artwork import (
@@ -194,14 +195,19 @@ def update_show_settings(show_slug: str, settings: ShowSettings) -> Show:
         links[directory] = _https_url(url, f"link_{directory}", required=False)
     for name, value in fields.items():
         setattr(show, name, value)
+    pictures = pictures_of(show.persons)
     db.session.execute(delete(Person).where(Person.show_id == show.id, Person.episode_id.is_(None)))
-    db.session.add_all(
+    rows = [
         Person(show_id=show.id, episode_id=None, position=position, **person)
         for position, person in enumerate(persons)
-    )
+    ]
+    keep_stored_pictures(rows, pictures)
+    db.session.add_all(rows)
+    unused = drop_unused_pictures(pictures)
     _replace_links(show, links)
     mark_stale(db.session, {show.id})  # a bulk delete passes no object through the flush
     db.session.commit()
+    delete_stored_quietly(unused)
     return show
 
 
@@ -209,14 +215,18 @@ def episode_defaults(show: Show) -> dict[str, Any]:
     """What a new episode of ``show`` starts with: explicit, license and persons.
 
     For the upload and the episode editor: ``{"explicit": bool, "license": str | None,
-    "persons": [{"name", "role", "group", "img", "href"}, ...]}``, the persons being
-    the show's own podcast:person list, in order. Plain values, safe to keep.
+    "persons": [{"name", "role", "group", "img", "img_file_id", "href"}, ...]}``, the
+    persons being the show's own podcast:person list, in order (a stored picture is
+    shared, not copied). Plain values, safe to keep.
     """
     return {
         "explicit": bool(show.explicit),
         "license": show.license,
         "persons": [
-            {"name": p.name, "role": p.role, "group": p.group, "img": p.img, "href": p.href}
+            {
+                key: getattr(p, key)
+                for key in ("name", "role", "group", "img", "img_file_id", "href")
+            }
             for p in show.persons
         ],
     }

@@ -21,6 +21,7 @@ from app.public.structured import podcast_episode
 from app.services import catalog, editing
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.services.feed_health import feed_health
+from app.services.pictures import picture_url
 from app.studio import bp
 from app.studio.access import can, studio_show
 from app.studio.forms import EpisodeEditForm, EpisodeFileForm
@@ -129,12 +130,13 @@ def _filled_form(show: Show, episode: Episode) -> EpisodeEditForm:
                 "start": editing.clock_text(chapter.start_seconds),
                 "title": chapter.title,
                 "url": chapter.url or "",
-                "img": chapter.img or "",
+                "img": picture_url(chapter) or "",
             }
         )
     for person in editing.person_rows(episode):
         form.persons.append_entry(
-            {key: getattr(person, key) or "" for key in ("name", "role", "group", "img", "href")}
+            {key: getattr(person, key) or "" for key in ("name", "role", "group", "href")}
+            | {"img": picture_url(person) or ""}
         )
     _pad_rows(form)
     return form
@@ -302,7 +304,9 @@ def episode_transcript(show_slug: str, episode_id: int):
             return _back(show, episode_id, _("The transcript is removed."), "#transcripts")
         source = _upload("transcript")
         if source is None:
-            raise InvalidInput(_("Choose a WebVTT or SRT file."), "transcript")
+            raise InvalidInput(
+                _("Choose a WebVTT, SRT, JSON or HTML transcript file."), "transcript"
+            )
         editing.add_transcript(
             show,
             episode_id,

@@ -107,7 +107,7 @@ class EpisodeFileForm(FlaskForm):
 
     artwork = FileField(lazy_gettext("Episode artwork (JPEG or PNG)"))
     language = StringField(lazy_gettext("Language code"), render_kw={"maxlength": 35})
-    transcript = FileField(lazy_gettext("Transcript file (WebVTT or SRT)"))
+    transcript = FileField(lazy_gettext("Transcript file (WebVTT, SRT, JSON or HTML)"))
     chapters_file = FileField(lazy_gettext("Chapters file (JSON chapters 1.2)"))
     audio = FileField(lazy_gettext("New audio file"))
     use_file_chapters = BooleanField(

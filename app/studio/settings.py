@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from app.services import accounts, shows
 from app.services.directories import DIRECTORIES
 from app.services.errors import InvalidInput, ServiceError
+from app.services.pictures import picture_url
 from app.services.shows import PERSON_KEYS, ShowSettings
 from app.studio import bp
 from app.studio.access import studio_show
@@ -76,7 +77,10 @@ def _fill_lists(form: ShowSettingsForm, show) -> None:
 
 
 def _show_persons(show) -> list[dict]:
-    return [{key: getattr(p, key) or "" for key in PERSON_KEYS} for p in show.persons]
+    return [
+        {key: getattr(p, key) or "" for key in PERSON_KEYS} | {"img": picture_url(p) or ""}
+        for p in show.persons
+    ]
 
 
 def _posted_persons() -> list[dict]:

@@ -234,7 +234,12 @@ def anchor_feed(server: SourceServer, items: list[SourceEpisode], artwork: str) 
 
 
 def buzzsprout_feed(
-    server: SourceServer, items: list[SourceEpisode], artwork: str, *, locked: bool = True
+    server: SourceServer,
+    items: list[SourceEpisode],
+    artwork: str,
+    *,
+    locked: bool = True,
+    person_img: str | None = None,
 ) -> bytes:
     """Buzzsprout: podcast:locked yes by default, an OP3-style prefix, chapters and transcripts."""
     parts = []
@@ -285,7 +290,7 @@ def buzzsprout_feed(
 <itunes:image href="{artwork}" />
 <itunes:category text="Arts" />
 <podcast:funding url="https://malmo.se/stod">Stöd oss</podcast:funding>
-<podcast:person role="host" img="https://malmo.se/anna.jpg">Anna Andersson</podcast:person>
+<podcast:person role="host"{f' img="{person_img}"' if person_img else ""}>Anna Andersson</podcast:person>
 <podcast:medium>podcast</podcast:medium>
 {"".join(parts)}
 </channel>

@@ -14,6 +14,7 @@ from tests.app.conftest import row_counts, stored_keys
 from tests.app.imports.helpers import published_feed, run_import
 from tests.app.imports.source import buzzsprout_feed, episodes, serve_audio
 from tests.app.imports.test_hosts import CHAPTERS, VTT
+from tests.support.audio import tiny_png
 
 
 def rich_show(app, source, artwork, audio_dir) -> str:
@@ -29,7 +30,8 @@ def rich_show(app, source, artwork, audio_dir) -> str:
             f'<podcast:transcript url="{source.url(f"/{number}/t.vtt")}" type="text/vtt" />'
             f'<podcast:chapters url="{source.url(f"/{number}/chapters.json")}" />'
         )
-    feed = buzzsprout_feed(source, items, artwork, locked=False)
+    anna = source.file("/people/anna.png", tiny_png(), "image/png")
+    feed = buzzsprout_feed(source, items, artwork, locked=False, person_img=anna)
     slug, _ = run_import(app, source.file("/rss", feed, "application/rss+xml"))
     with app.app_context():
         feed_extras.update_show_feed(slug, locked=True, locked_owner="kultur@malmo.se")
@@ -74,6 +76,7 @@ def test_export_then_import_into_an_empty_instance_gives_the_same_feed(
     assert {entry["archive_path"] for entry in manifest["stored_files"]} <= names
     for table in ("shows", "episodes", "chapters", "transcripts", "persons", "directory_links"):
         assert manifest["tables"][table], table
+    assert any(person["img_file_id"] for person in manifest["tables"]["persons"])
 
     runner = fresh_app.test_cli_runner()
     result = runner.invoke(args=["shows", "import", str(archive)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.app.conftest import row_counts, stored_keys
 from tests.app.imports.helpers import items_by_guid, job_items, parsed, published_feed, run_import
 from tests.app.imports.source import (
@@ -11,6 +13,7 @@ from tests.app.imports.source import (
     libsyn_feed,
     serve_audio,
 )
+from tests.support.audio import cover_jpeg
 
 
 def assert_same_episodes(source_feed: bytes, new_feed: bytes) -> None:
@@ -100,7 +103,8 @@ def test_buzzsprout_feed_needs_the_owner_and_keeps_chapters_transcripts_persons(
             f'<podcast:chapters url="{source.url(base + "/chapters.json")}"'
             ' type="application/json+chapters" />'
         )
-    feed = buzzsprout_feed(source, items, artwork)
+    anna = source.file("/people/anna.jpg", cover_jpeg(), "image/jpeg")
+    feed = buzzsprout_feed(source, items, artwork, person_img=anna)
     url = source.file("/123456.rss", feed, "application/rss+xml")
 
     with pytest.raises(InvalidInput, match="locked"), app.app_context():
@@ -116,7 +120,13 @@ def test_buzzsprout_feed_needs_the_owner_and_keeps_chapters_transcripts_persons(
     text = new_feed.decode()
     # The show keeps its podcast:guid; a new host's feed is not locked until asked.
     assert "<podcast:guid>5e0bb2a4-0c4d-5d0b-9b4b-3a7b0b2b4a11</podcast:guid>" in text
-    assert '<podcast:person role="host" img="https://malmo.se/anna.jpg">Anna Andersson' in text
+    # The show's person picture is our stored copy now, not the old host's.
+    assert f'img="{anna}"' not in text
+    assert re.search(
+        rf'<podcast:person role="host" img="http://podcasts\.test/media/{slug}/pictures/[0-9a-f]+-1'
+        r'\.jpg">Anna Andersson',
+        text,
+    )
     assert '<podcast:person role="host" href="https://malmo.se/anna">Anna Andersson' in text
     assert '<podcast:funding url="https://malmo.se/stod">Stöd oss</podcast:funding>' in text
     assert '<podcast:season name="Våren">1</podcast:season>' in text

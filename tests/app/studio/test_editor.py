@@ -31,6 +31,14 @@ VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Anna>Hej och v\xc3\xa4lkomme
 SRT = (
     b"1\n00:00:00,000 --> 00:00:01,000\nHej.\n\n2\n00:00:01,000 --> 00:00:02,000\nHej d\xc3\xa5.\n"
 )
+TRANSCRIPT_JSON = (
+    '{"version": "1.0.0", "segments": [{"speaker": "Anna", "startTime": 0, "endTime": 1.5,'
+    ' "body": "Hej och välkommen."}]}'
+).encode()
+TRANSCRIPT_HTML = (
+    "<!DOCTYPE html><html><body><cite>Anna:</cite><time>0:00</time>"
+    "<p>Hej och välkommen.</p><script>alert(1)</script></body></html>"
+).encode()
 
 
 @pytest.fixture
@@ -418,7 +426,13 @@ def test_bad_artwork_is_refused_and_nothing_stored(studio, app, show, episode_id
 
 
 @pytest.mark.parametrize(
-    ("content", "name", "kind"), [(VTT, "t.vtt", "vtt"), (SRT, "t.srt", "srt")]
+    ("content", "name", "kind"),
+    [
+        (VTT, "t.vtt", "vtt"),
+        (SRT, "t.srt", "srt"),
+        (TRANSCRIPT_JSON, "t.json", "json"),
+        (TRANSCRIPT_HTML, "t.html", "txt"),  # someone's HTML is never served as HTML by us
+    ],
 )
 def test_transcript_is_served_in_every_format(studio, app, show, episode_id, content, name, kind):
     save(studio, app, show, episode_id, action="publish")
@@ -430,6 +444,7 @@ def test_transcript_is_served_in_every_format(studio, app, show, episode_id, con
         served = studio.get(f"/{show}/episodes/avsnitt-ett/transcript.sv.{fmt}")
         assert served.status_code == 200, fmt
         assert "Hej" in served.get_data(as_text=True)
+        assert "alert(1)" not in served.get_data(as_text=True)
     assert studio.get(f"/{show}/feed.xml").data.count(b"podcast:transcript") == 4
     # Replacing the language's transcript removes the old object.
     with app.app_context():
@@ -453,7 +468,7 @@ def test_transcript_is_served_in_every_format(studio, app, show, episode_id, con
     ],
     ids=["text", "json", "binary", "html"],
 )
-def test_transcript_that_is_not_vtt_or_srt_is_refused(studio, app, show, episode_id, content):
+def test_transcript_that_is_not_a_transcript_is_refused(studio, app, show, episode_id, content):
     counts, keys = row_counts(app), stored_keys(app)
     response = post_file(
         studio, app, show, episode_id, "transcripts", "transcript", content, "t.vtt", language="sv"
@@ -463,6 +478,25 @@ def test_transcript_that_is_not_vtt_or_srt_is_refused(studio, app, show, episode
     assert (row_counts(app), stored_keys(app)) == (counts, keys)
     with app.app_context():
         assert db.session.query(Transcript).count() == 0
+
+
+def test_refused_transcript_is_explained_in_swedish(studio, app, show, episode_id):
+    data = {
+        "csrf_token": csrf_token(studio, edit_url(show, episode_id)),
+        "lock_version": str(version(app, episode_id)),
+        "transcript": (io.BytesIO(b"<p>Ingen tid</p>"), "t.html"),
+        "language": "sv",
+    }
+    response = studio.post(
+        edit_url(show, episode_id, "transcripts"),
+        data=data,
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "sv"},
+    )
+    assert response.status_code == 422
+    assert "Filen är ingen WebVTT-, SRT-, JSON- eller HTML-transkription." in response.get_data(
+        as_text=True
+    )
 
 
 # --- chapters -------------------------------------------------------------------------------
@@ -580,6 +614,38 @@ def test_persons_go_into_the_feed(studio, app, show, episode_id):
     assert 'href="https://malmo.se/anna"' in feed and ">Anna Andersson</podcast:person>" in feed
     with app.app_context():
         assert db.session.query(Person).count() == 1
+
+
+def test_a_stored_person_picture_is_shown_and_kept_by_the_editor(studio, app, show, episode_id):
+    """An imported picture is our stored copy: the form shows its address, and saving
+    the form unchanged keeps the copy; typing another address drops it from storage."""
+    from app.services.files import store_file
+
+    with app.app_context():
+        key = f"{show}/pictures/anna.png"
+        with store_file(key, io.BytesIO(audio.tiny_png()), "image/png") as stored:
+            db.session.add(
+                Person(
+                    show_id=get_show(show).id, episode_id=episode_id, name="Anna", img_file=stored
+                )
+            )
+            db.session.commit()
+    page = studio.get(edit_url(show, episode_id)).get_data(as_text=True)
+    shown = f"http://podcasts.test/media/{key}"
+    assert f'value="{shown}"' in page
+    fields = {"persons-0-name": "Anna", "persons-0-img": shown}
+    assert save(studio, app, show, episode_id, action="publish", **fields).status_code == 302
+    assert key in stored_keys(app)
+    assert f'img="{shown}">Anna</podcast:person>' in studio.get(f"/{show}/feed.xml").get_data(
+        as_text=True
+    )
+    fields["persons-0-img"] = "https://malmo.se/anna.jpg"
+    assert save(studio, app, show, episode_id, **fields).status_code == 302
+    assert key not in stored_keys(app)
+    with app.app_context():
+        [person] = db.session.scalars(select(Person))
+        assert (person.img, person.img_file_id) == ("https://malmo.se/anna.jpg", None)
+        assert row_counts(app)["stored_files"] == len(stored_keys(app))
 
 
 # --- preview ---------------------------------------------------------------------------------

@@ -243,3 +243,24 @@ def test_a_stale_form_changes_nothing(studio, app, show, episode_id, audio_dir, 
         counts,
         keys,
     )
+
+
+def test_a_dropped_chapters_stored_picture_leaves_storage(studio, app, show, episode_id, short_mp3):
+    """An imported chapter picture is ours to delete once its chapter is gone."""
+    save(studio, app, show, episode_id, **chapter_fields(("0:00", "Början"), ("0:02.5", "Slutet")))
+    with app.app_context():
+        episode = db.session.get(Episode, episode_id)
+        pictures = []
+        for chapter in episode.chapters:
+            key = f"{show}/pictures/{chapter.title}.jpg"
+            with editing.store_file(key, io.BytesIO(audio.cover_jpeg()), "image/jpeg") as stored:
+                chapter.img_file = stored
+                db.session.commit()
+            pictures.append(key)
+    kept, dropped = pictures
+    replace(studio, app, show, episode_id, short_mp3, "kort.mp3")
+    keys = stored_keys(app)
+    assert kept in keys and dropped not in keys
+    with app.app_context():
+        stored = set(db.session.scalars(select(StoredFile.storage_key)))
+    assert kept in stored and dropped not in stored
