@@ -141,8 +141,8 @@ def test_downgrade_to_base_and_upgrade_again(app, show):
 @pytest.mark.parametrize("backend", ["embedded"])  # PostgreSQL never lets such a row in
 def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
     """A row whose foreign key points nowhere (SQLite let them in before the app turned
-    enforcement on) stops the downgrade after 0010 had already run: everything rolls back,
-    DDL included, and foreign keys are enforced again."""
+    enforcement on) stops the downgrade after 0013 had already rebuilt ``chapters``:
+    everything rolls back, DDL included, and foreign keys are enforced again."""
     from flask_migrate import downgrade
     from sqlalchemy import text
 
@@ -157,11 +157,14 @@ def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
         with pytest.raises(SystemExit):
             downgrade(revision="0008_editor")
         assert (
-            "The downgrade from 0010_search_transcripts left rows whose foreign keys point "
+            "The downgrade from 0013_import_extras left rows whose foreign keys point "
             "nowhere (table, rowid, parent, key): [('chapters', 1, 'episodes', 0)]"
         ) in capfd.readouterr().err
         assert foreign_keys_enforced()
-        # 0010's downgrade had already put back the triggers without the transcript.
+        # 0013's downgrade had already dropped these columns by rebuilding the tables.
+        for table in ("chapters", "persons"):
+            columns = db.session.execute(text(f"PRAGMA table_info({table})")).all()
+            assert "img_file_id" in [column.name for column in columns]
         trigger = db.session.execute(
             text("SELECT sql FROM sqlite_master WHERE name = 'episode_search_update'")
         ).scalar_one()
@@ -171,4 +174,4 @@ def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
     assert schema_differences(app) == []
     with app.app_context(), db.engine.connect() as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
-        assert revision == "0010_search_transcripts"
+        assert revision == "0013_import_extras"
