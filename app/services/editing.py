@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
-from app.services.feed_extras import drop_transcript, store_transcript
+from app.services.feed_extras import drop_transcript, store_transcript, transcript_refusal
 from app.services.files import delete_stored_quietly, store_file
 from app.slugs import is_valid_slug
 from app.storage import current_storage
@@ -558,7 +558,7 @@ def transcript_kind(data: bytes) -> tuple[str, list[Cue]]:
 
     :raise InvalidInput: (field ``transcript``) for anything else.
     """
-    refused = _("The file is not a WebVTT or SRT transcript. Upload a .vtt or .srt file.")
+    refused = transcript_refusal()
     try:
         cues = parse_transcript(data)
         text = data.decode("utf-8-sig").lstrip()
