@@ -108,7 +108,7 @@ def fetch_feed_source(url: str) -> FeedSource:
         try:
             fetched = fetch(url, out, _limits("feed"), _policy(), accept=_FEED_ACCEPT)
         except FetchError as exc:
-            raise InvalidInput(fetch_refusal(exc.code), "url") from exc
+            raise InvalidInput(fetch_refusal(exc), "url") from exc
         out.seek(0)
         return FeedSource(out.read(), url, url, fetched.url)
 
@@ -218,8 +218,13 @@ def _parse(source: FeedSource) -> ForeignFeed:
         raise InvalidInput(parse_refusal(exc.code), "url" if source.url else "feed_file") from exc
 
 
-def fetch_refusal(code: str) -> str:
-    """Why a feed could not be fetched (``FetchError.code``), in the user's language."""
+def fetch_refusal(exc: FetchError) -> str:
+    """Why a feed could not be fetched (by ``FetchError.code``), in the user's language."""
+    if exc.code == "http_status" and exc.status:
+        return gettext(
+            "The feed's address answered HTTP %(status)d, not the feed. Check the address.",
+            status=exc.status,
+        )
     messages = {
         "blocked_address": lambda: gettext(
             "The feed's address points to a private or local address, so it is not fetched. "
@@ -243,7 +248,7 @@ def fetch_refusal(code: str) -> str:
             "The feed could not be fetched: its host could not be reached. Check the address."
         ),
     }
-    return messages.get(code, messages["network"])()
+    return messages.get(exc.code, messages["network"])()
 
 
 def parse_refusal(code: str) -> str:
