@@ -177,9 +177,12 @@ def add_episode(show: str, file, title: str, description: str, publish: bool) ->
 
 @contextmanager
 def feed_urls() -> Iterator[None]:
-    """Feeds carry absolute URLs; outside a request they come from PUBLIC_BASE_URL."""
+    """Feeds carry absolute URLs; outside a request they come from PUBLIC_BASE_URL.
+
+    The request is English, like every other message of the command line.
+    """
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
-    with current_app.test_request_context(base_url=base):
+    with current_app.test_request_context(base_url=base, headers={"Accept-Language": "en"}):
         yield
 
 

@@ -56,7 +56,15 @@ _ENTITIES_REFUSED = (
 
 
 class FeedParseError(ValueError):
-    """The document is not a feed we can import; the message says why, for a producer."""
+    """The document is not a feed we can import; the message says why, for a producer.
+
+    ``code`` is for programs (the studio words it in the user's language): "not_xml",
+    "entities", "not_rss", "no_channel", "no_title".
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # A foreign feed's persons, transcripts and location have the shape of our own
@@ -144,10 +152,10 @@ def parse_feed(data: bytes, base_url: str | None = None) -> ForeignFeed:
     """
     root = _parse_xml(data)
     if _local(root) != "rss":
-        raise FeedParseError("This is XML, but not an RSS feed (no <rss> element).")
+        raise FeedParseError("This is XML, but not an RSS feed (no <rss> element).", "not_rss")
     channel = next((c for c in root if _local(c) == "channel"), None)
     if channel is None:
-        raise FeedParseError("The feed has no <channel>.")
+        raise FeedParseError("The feed has no <channel>.", "no_channel")
     reader = _Reader(base_url)
     show = reader.show(channel)
     episodes = tuple(reader.episode(item, show.language) for item in _all(channel, "", "item"))
@@ -163,7 +171,7 @@ def _parse_xml(data: bytes) -> etree._Element:
     :raise FeedParseError: for malformed XML and for any entity declaration.
     """
     if _ENTITY_DECLARATION.search(data[: data.find(b"<rss")] if b"<rss" in data else data):
-        raise FeedParseError(_ENTITIES_REFUSED)
+        raise FeedParseError(_ENTITIES_REFUSED, "entities")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -176,10 +184,10 @@ def _parse_xml(data: bytes) -> etree._Element:
     try:
         tree = etree.fromstring(data, parser).getroottree()
     except etree.XMLSyntaxError as exc:
-        raise FeedParseError(f"The feed is not well-formed XML: {exc}.") from None
+        raise FeedParseError(f"The feed is not well-formed XML: {exc}.", "not_xml") from None
     dtd = tree.docinfo.internalDTD
     if dtd is not None and (list(dtd.entities()) or list(dtd.iterentities())):
-        raise FeedParseError(_ENTITIES_REFUSED)
+        raise FeedParseError(_ENTITIES_REFUSED, "entities")
     # Undefined entities (&nbsp; in an old RSS 0.91 feed) stay unexpanded nodes: harmless.
     return tree.getroot()
 
@@ -302,7 +310,7 @@ class _Reader:
     def show(self, channel: etree._Element) -> ForeignShow:
         title = _text(channel, "", "title") or _text(channel, "itunes", "title")
         if not title:
-            raise FeedParseError("The feed's channel has no title.")
+            raise FeedParseError("The feed's channel has no title.", "no_title")
         owner = _first(channel, "itunes", "owner")
         locked = _first(channel, "podcast", "locked")
         frequency = _first(channel, "podcast", "updateFrequency")

@@ -43,13 +43,15 @@ class FetchError(Exception):
     """The file could not be fetched; ``str()`` says why in words a producer understands.
 
     ``code`` is for programs: "blocked_address", "bad_url", "too_large", "timeout",
-    "http_status", "too_many_redirects", "network".
+    "http_status", "too_many_redirects", "network"; ``status`` is the HTTP status
+    of an "http_status" answer that had one.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,9 @@ def fetch(
                 continue
             if response.status != 200:
                 raise FetchError(
-                    "http_status", f"{current} answered HTTP {response.status}, not the file."
+                    "http_status",
+                    f"{current} answered HTTP {response.status}, not the file.",
+                    status=response.status,
                 )
             size = _copy_body(response, out, limits, deadline, current, on_chunk)
             content_type = response.headers.get("Content-Type", "")

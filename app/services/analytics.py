@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -190,14 +191,19 @@ def set_analytics_prefix(slug: str, prefix: str) -> str | None:
 def _check_prefix(prefix: str) -> None:
     """The real URL's ``host/path`` is appended, so a prefix must end where a path starts."""
     if len(prefix) > MAX_PREFIX_LENGTH:
-        raise InvalidInput(f"The prefix may be at most {MAX_PREFIX_LENGTH} characters.", "prefix")
+        raise InvalidInput(
+            gettext("The prefix may be at most %(count)d characters.", count=MAX_PREFIX_LENGTH),
+            "prefix",
+        )
     if not prefix.startswith(("https://", "http://")) or any(c in prefix for c in " ?#\"'<>"):
         raise InvalidInput(
-            "The prefix must be a web address such as https://op3.dev/e/ with no spaces, "
-            "query or fragment.",
+            gettext(
+                "The prefix must be a web address such as https://op3.dev/e/ with no spaces, "
+                "query or fragment."
+            ),
             "prefix",
         )
     if not prefix.endswith("/"):
         raise InvalidInput(
-            "The prefix must end with “/”, for example https://op3.dev/e/.", "prefix"
+            gettext("The prefix must end with “/”, for example https://op3.dev/e/."), "prefix"
         )

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -74,7 +75,7 @@ def episode_report(show_slug: str, episode_slug: str, now: datetime | None = Non
     show = get_show(show_slug)
     episode = next((e for e in published_episodes(show, now) if e.slug == episode_slug), None)
     if episode is None:
-        raise NotFound("There is no such published episode.")
+        raise NotFound(gettext("There is no such published episode."))
     aggregate_downloads(now)
     total = _episode_totals([episode.id]).get(episode.id, 0)
     return Report(

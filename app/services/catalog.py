@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -44,7 +45,13 @@ def episode_page(
     total = db.session.scalar(select(func.count(Episode.id)).where(*conditions)) or 0
     count = max(1, math.ceil(total / per_page))
     if not 1 <= number <= count:
-        raise NotFound(f"There is no page {number}; the episodes fill {count}.")
+        raise NotFound(
+            gettext(
+                "There is no page %(number)d; the episodes fill %(count)d.",
+                number=number,
+                count=count,
+            )
+        )
     query = (
         select(Episode)
         .options(joinedload(Episode.audio))
@@ -66,7 +73,7 @@ def latest_episode(show: Show, now: datetime | None = None) -> Episode:
         .limit(1)
     )
     if episode is None:
-        raise NotFound("This show has no published episodes yet.")
+        raise NotFound(gettext("This show has no published episodes yet."))
     return episode
 
 

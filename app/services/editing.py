@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
-from app.services.feed_extras import drop_transcript, store_transcript
+from app.services.feed_extras import drop_transcript, store_transcript, transcript_refusal
 from app.services.files import delete_stored_quietly, store_file
 from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.services.uploads import refusal_message
@@ -584,11 +584,7 @@ def transcript_kind(data: bytes) -> tuple[str, list[Cue]]:
     try:
         return read_transcript(data)
     except TranscriptError as exc:
-        refused = _(
-            "The file is not a WebVTT, SRT, JSON or HTML transcript. "
-            "Upload a .vtt, .srt, .json or .html file."
-        )
-        raise InvalidInput(refused, "transcript") from exc
+        raise InvalidInput(transcript_refusal(), "transcript") from exc
 
 
 def remove_transcript(

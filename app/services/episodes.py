@@ -150,7 +150,10 @@ def _clean_title(title: str | None) -> str:
     if not title:
         raise InvalidInput(gettext("Give the episode a title."), "title")
     if len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput(f"The title may be at most {MAX_TITLE_LENGTH} characters.", "title")
+        raise InvalidInput(
+            gettext("The title may be at most %(count)d characters.", count=MAX_TITLE_LENGTH),
+            "title",
+        )
     return title
 
 
@@ -192,7 +195,7 @@ def get_published_episode(show: Show, slug: str) -> Episode:
         select(Episode).where(Episode.show_id == show.id, Episode.slug == slug)
     )
     if episode is None or not episode.is_published():
-        raise NotFound("There is no such episode.")
+        raise NotFound(gettext("There is no such episode."))
     return episode
 
 
@@ -209,7 +212,9 @@ def check_guid_unused(guid: str) -> None:
     if db.session.get(DeletedGuid, guid) is not None or db.session.scalar(
         select(Episode.id).where(Episode.guid == guid)
     ):
-        raise InvalidInput("This GUID belonged to another episode and cannot be used again.")
+        raise InvalidInput(
+            gettext("This GUID belonged to another episode and cannot be used again.")
+        )
 
 
 @event.listens_for(Session, "before_flush")
@@ -226,4 +231,6 @@ def _refuse_deleted_guids(session: Session, flush_context, instances) -> None:
     with session.no_autoflush:
         taken = session.scalar(select(DeletedGuid.guid).where(DeletedGuid.guid.in_(guids)))
     if taken:
-        raise InvalidInput("This GUID belonged to a deleted episode and cannot be used again.")
+        raise InvalidInput(
+            gettext("This GUID belonged to a deleted episode and cannot be used again.")
+        )

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
+from flask_babel import gettext
 from sqlalchemy import Integer, delete, select
 
 from app.extensions import db
@@ -26,6 +27,7 @@ from app.services.pictures import (
     pictures_of,
 )
 from app.services.shows import get_show
+from app.services.uploads import refusal_message
 from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
 from feeds.chapters import render_chapters
@@ -110,7 +112,12 @@ def update_show_feed(show_slug: str, **fields: Any) -> Show:
     subcategory = fields.get("subcategory", show.subcategory)
     if not is_valid_category(category, subcategory):
         raise InvalidInput(
-            f"“{category}” / “{subcategory}” is not in Apple's category list.", "category"
+            gettext(
+                "“%(category)s” / “%(subcategory)s” is not in Apple's category list.",
+                category=category,
+                subcategory=subcategory,
+            ),
+            "category",
         )
     _check_items(fields, "funding", ("url", "text"))
     _check_items(fields, "txts", ("text",))
@@ -118,7 +125,7 @@ def update_show_feed(show_slug: str, **fields: Any) -> Show:
     _check_columns(Show, fields)
     size = fields.get("feed_page_size")
     if size is not None and size < 1:
-        raise InvalidInput("A feed page must hold at least one episode.", "feed_page_size")
+        raise InvalidInput(gettext("A feed page must hold at least one episode."), "feed_page_size")
     for name, value in fields.items():
         setattr(show, name, value)
     db.session.commit()
@@ -139,11 +146,13 @@ def update_episode_feed(show_slug: str, episode_slug: str, **fields: Any) -> Epi
     _check_columns(Episode, fields)
     for number in ("episode_number", "season_number"):
         if fields.get(number) is not None and fields[number] < 0:
-            raise InvalidInput("Episode and season numbers are 0 or more.", number)
+            raise InvalidInput(gettext("Episode and season numbers are 0 or more."), number)
     _check_items(fields, "soundbites", ("start", "duration"))
     for bite in fields.get("soundbites") or ():
         if not (_is_number(bite["start"]) and _is_number(bite["duration"])):
-            raise InvalidInput("A soundbite's start and duration are seconds.", "soundbites")
+            raise InvalidInput(
+                gettext("A soundbite's start and duration are seconds."), "soundbites"
+            )
     if fields.get("notes_html"):
         fields["notes_html"] = sanitize_notes(fields["notes_html"])
     for name, value in fields.items():
@@ -165,7 +174,7 @@ def set_persons(
     for position, person in enumerate(persons):
         name = (person.get("name") or "").strip()
         if not name:
-            raise InvalidInput("Every person needs a name.", "persons")
+            raise InvalidInput(gettext("Every person needs a name."), "persons")
         _check_columns(Person, {key: person.get(key) for key in ("name", "role", "group")})
         rows.append(
             Person(
@@ -203,7 +212,7 @@ def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str,
         title = (chapter.get("title") or "").strip()
         start = float(chapter.get("start", -1))
         if not title or start < 0:
-            raise InvalidInput("Each chapter needs a title and a start of 0 s or later.")
+            raise InvalidInput(gettext("Each chapter needs a title and a start of 0 s or later."))
         _check_columns(Chapter, {"title": title, "img": chapter.get("img")})
         rows.append(
             Chapter(
@@ -222,7 +231,7 @@ def chapters_document(show_slug: str, episode_slug: str) -> bytes:
     """:raise NotFound: for an unpublished episode or one without chapters."""
     episode = get_published_episode(get_show(show_slug), episode_slug)
     if not episode.chapters:
-        raise NotFound("This episode has no chapters.")
+        raise NotFound(gettext("This episode has no chapters."))
     return render_chapters(
         FeedChapter(start_seconds=c.start_seconds, title=c.title, img=picture_url(c), url=c.url)
         for c in episode.chapters
@@ -245,12 +254,14 @@ def add_transcript(
     episode = _episode(show_slug, episode_slug)
     language = language.strip()
     if not language or len(language) > 35 or not language.replace("-", "").isalnum():
-        raise InvalidInput("Give the transcript's language, for example “sv”.", "language")
+        raise InvalidInput(
+            gettext("Give the transcript's language code, for example “sv”."), "language"
+        )
     data = source.read()
     try:
         _, cues = read_transcript(data)
     except TranscriptError as exc:
-        raise InvalidInput(str(exc), "transcript") from exc
+        raise InvalidInput(transcript_refusal(), "transcript") from exc
     key = f"{show_slug}/transcripts/{uuid.uuid4().hex}.txt"
     return store_transcript(episode, language, data, cues, key, "text/plain", filename)
 
@@ -292,7 +303,7 @@ def remove_transcript(show_slug: str, episode_slug: str, language: str) -> None:
     episode = _episode(show_slug, episode_slug)
     old = next((t for t in episode.transcripts if t.language == language), None)
     if old is None:
-        raise NotFound("There is no transcript in this language.")
+        raise NotFound(gettext("There is no transcript in this language."))
     drop_transcript(episode, old)
 
 
@@ -327,7 +338,7 @@ def refresh_transcript_text(episode: Episode) -> None:
 def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: str) -> str:
     """:raise NotFound: for an unpublished episode, a missing language or an unknown format."""
     if fmt not in FORMATS:
-        raise NotFound(f"Transcripts come as {', '.join(FORMATS)}.")
+        raise NotFound(gettext("Transcripts come as %(formats)s.", formats=", ".join(FORMATS)))
     episode = get_published_episode(get_show(show_slug), episode_slug)
     cues = db.session.scalar(
         select(Transcript.cues).where(
@@ -335,7 +346,7 @@ def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: s
         )
     )
     if cues is None:
-        raise NotFound("There is no transcript in this language.")
+        raise NotFound(gettext("There is no transcript in this language."))
     return render_transcript(cues_from_data(cues), fmt, language=language, title=episode.title)
 
 
@@ -357,7 +368,7 @@ def add_alternate_enclosure(
     try:
         info = probe_audio(audio)
     except UnsupportedAudio as exc:
-        raise UnsupportedMedia(str(exc), "audio", code=exc.code) from exc
+        raise UnsupportedMedia(refusal_message(exc.code), "audio", code=exc.code) from exc
     key = f"{show_slug}/{uuid.uuid4().hex}{info.extension}"
     with store_file(
         key, audio, info.mime_type, duration=info.duration, original_filename=filename
@@ -370,6 +381,14 @@ def add_alternate_enclosure(
     return alternate
 
 
+def transcript_refusal() -> str:
+    """Why a file was refused as a transcript, in the user's language (the studio's words)."""
+    return gettext(
+        "The file is not a WebVTT, SRT, JSON or HTML transcript. "
+        "Upload a .vtt, .srt, .json or .html file."
+    )
+
+
 def _episode(show_slug: str, episode_slug: str) -> Episode:
     """Any episode of the show, published or not: producers prepare drafts too."""
     show = get_show(show_slug)
@@ -377,19 +396,22 @@ def _episode(show_slug: str, episode_slug: str) -> Episode:
         select(Episode).where(Episode.show_id == show.id, Episode.slug == episode_slug)
     )
     if episode is None:
-        raise NotFound("There is no such episode.")
+        raise NotFound(gettext("There is no such episode."))
     return episode
 
 
 def _check_names(fields: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(fields) - allowed)
     if unknown:
-        raise InvalidInput(f"Unknown feed field: {', '.join(unknown)}.")
+        raise InvalidInput(gettext("Unknown feed field: %(names)s.", names=", ".join(unknown)))
 
 
 def _check_choice(fields: dict[str, Any], name: str, choices: tuple[str, ...]) -> None:
     if name in fields and fields[name] not in choices:
-        raise InvalidInput(f"{name} must be one of {', '.join(choices)}.", name)
+        raise InvalidInput(
+            gettext("%(name)s must be one of %(choices)s.", name=name, choices=", ".join(choices)),
+            name,
+        )
 
 
 def _check_items(fields: dict[str, Any], name: str, required: tuple[str, ...]) -> None:
@@ -401,7 +423,10 @@ def _check_items(fields: dict[str, Any], name: str, required: tuple[str, ...]) -
         isinstance(item, dict) and all(item.get(key) not in (None, "") for key in required)
         for item in items
     ):
-        raise InvalidInput(f"Each entry of {name} needs {', '.join(required)}.", name)
+        raise InvalidInput(
+            gettext("Each entry of %(name)s needs %(keys)s.", name=name, keys=", ".join(required)),
+            name,
+        )
 
 
 def _is_number(value: object) -> bool:
@@ -421,7 +446,10 @@ def _check_columns(model: type, fields: dict[str, Any]) -> None:
         if isinstance(column_type, Integer) and (
             not isinstance(value, int) or isinstance(value, bool)
         ):
-            raise InvalidInput(f"{name} must be a whole number.", name)
+            raise InvalidInput(gettext("%(name)s must be a whole number.", name=name), name)
         length = getattr(column_type, "length", None)
         if length and isinstance(value, str) and len(value) > length:
-            raise InvalidInput(f"{name} may be at most {length} characters.", name)
+            raise InvalidInput(
+                gettext("%(name)s may be at most %(count)d characters.", name=name, count=length),
+                name,
+            )

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -47,7 +48,7 @@ def store_file(
     except StorageError as exc:
         log.warning("storage refused %s: %s", key, exc)
         raise StorageUnavailable(
-            "The file could not be stored right now. Nothing was saved; please try again."
+            gettext("The file could not be stored right now. Nothing was saved; please try again.")
         ) from exc
     stored = StoredFile(
         storage_key=saved.key,

@@ -28,6 +28,7 @@ from typing import IO, Any, BinaryIO
 from urllib.parse import urljoin
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -53,6 +54,7 @@ from app.services.feed_extras import (
 )
 from app.services.files import store_file
 from app.services.shows import DEFAULT_CATEGORY, _check_new_slug, get_show
+from app.services.uploads import human_size
 from app.slugs import slugify
 from app.storage import current_storage
 from feeds.guid import podcast_guid
@@ -111,12 +113,12 @@ def fetch_feed_source(url: str) -> FeedSource:
     """
     url = (url or "").strip()
     if not url:
-        raise InvalidInput("Give the feed's address.", "url")
+        raise InvalidInput(gettext("Give the feed's address."), "url")
     with tempfile.TemporaryFile() as out:
         try:
             fetched = fetch(url, out, _limits("feed"), _policy(), accept=_FEED_ACCEPT)
         except FetchError as exc:
-            raise InvalidInput(f"The feed could not be fetched: {exc.message}", "url") from exc
+            raise InvalidInput(fetch_refusal(exc), "url") from exc
         out.seek(0)
         return FeedSource(out.read(), url, url, fetched.url)
 
@@ -129,9 +131,12 @@ def read_feed_file(stream: BinaryIO, filename: str | None) -> FeedSource:
     limit = current_app.config["IMPORT_MAX_FEED_BYTES"]
     data = stream.read(limit + 1)
     if not data:
-        raise InvalidInput("Choose a feed file (RSS XML) to import.", "feed_file")
+        raise InvalidInput(gettext("Choose a feed file (RSS XML) to import."), "feed_file")
     if len(data) > limit:
-        raise InvalidInput(f"The feed file is larger than the limit of {limit} bytes.", "feed_file")
+        raise InvalidInput(
+            gettext("The feed file is larger than the limit of %(size)s.", size=human_size(limit)),
+            "feed_file",
+        )
     return FeedSource(data, f"upload:{filename or 'feed.xml'}", None, None)
 
 
@@ -154,10 +159,13 @@ def start_import(
     feed = _parse(source)
     show_data = feed.show
     if show_data.locked and not owner_confirmed:
-        owner = show_data.locked_owner or show_data.owner_email or "its owner"
+        owner = show_data.locked_owner or show_data.owner_email or gettext("its owner")
         raise InvalidInput(
-            f"The feed is locked (podcast:locked) by {owner}. Import it only if you are "
-            "the owner: confirm that, or unlock it at the old host first.",
+            gettext(
+                "The feed is locked (podcast:locked) by %(owner)s. Import it only if you are "
+                "the owner: confirm that, or unlock it at the old host first.",
+                owner=owner,
+            ),
             "owner_confirmed",
         )
     slug = (slug or slugify(show_data.title, max_length=60) or "podcast").strip().lower()
@@ -165,7 +173,8 @@ def start_import(
     email = show_data.owner_email if "@" in (show_data.owner_email or "") else owner_email
     if not email or "@" not in email:
         raise InvalidInput(
-            "The feed names no owner email (itunes:owner); give one for the show.", "owner_email"
+            gettext("The feed names no owner email (itunes:owner); give one for the show."),
+            "owner_email",
         )
     show = _new_show(slug, show_data, email, source)
     job = _new_job(show, source, feed, existing_guids=set())
@@ -217,7 +226,55 @@ def _parse(source: FeedSource) -> ForeignFeed:
     try:
         return parse_feed(source.data, source.final_url)
     except FeedParseError as exc:
-        raise InvalidInput(str(exc), "url" if source.url else "feed_file") from exc
+        raise InvalidInput(parse_refusal(exc.code), "url" if source.url else "feed_file") from exc
+
+
+def fetch_refusal(exc: FetchError) -> str:
+    """Why a feed could not be fetched (by ``FetchError.code``), in the user's language."""
+    if exc.code == "http_status" and exc.status:
+        return gettext(
+            "The feed's address answered HTTP %(status)d, not the feed. Check the address.",
+            status=exc.status,
+        )
+    messages = {
+        "blocked_address": lambda: gettext(
+            "The feed's address points to a private or local address, so it is not fetched. "
+            "An admin can allow the host with IMPORT_ALLOWED_HOSTS."
+        ),
+        "bad_url": lambda: gettext(
+            "This is not a web address we can fetch. Give the full http:// or https:// "
+            "address of the feed, without a user name or password."
+        ),
+        "too_large": lambda: gettext("The feed is larger than the limit for feeds."),
+        "timeout": lambda: gettext(
+            "The feed's host did not answer in time. Try again later or upload the feed file."
+        ),
+        "http_status": lambda: gettext(
+            "The feed's address answered with an error, not the feed. Check the address."
+        ),
+        "too_many_redirects": lambda: gettext(
+            "The feed's address redirects too many times. Give the address the feed ends up at."
+        ),
+        "network": lambda: gettext(
+            "The feed could not be fetched: its host could not be reached. Check the address."
+        ),
+    }
+    return messages.get(exc.code, messages["network"])()
+
+
+def parse_refusal(code: str) -> str:
+    """Why a feed cannot be imported (``FeedParseError.code``), in the user's language."""
+    messages = {
+        "entities": lambda: gettext(
+            "The feed declares XML entities in a DOCTYPE. Podcast feeds never need them, "
+            "and they are a known way to attack servers, so the feed was refused."
+        ),
+        "not_rss": lambda: gettext("This is XML, but not an RSS feed (no <rss> element)."),
+        "no_channel": lambda: gettext("The feed has no <channel>."),
+        "no_title": lambda: gettext("The feed's channel has no title."),
+        "not_xml": lambda: gettext("The file is not a feed: it is not well-formed XML."),
+    }
+    return messages.get(code, messages["not_xml"])()
 
 
 def _new_show(slug: str, data: ForeignShow, email: str, source: FeedSource) -> Show:
@@ -389,7 +446,7 @@ def run_job(job_id: int, worker: str, *, max_items: int | None = None) -> Import
     """
     job = db.session.get(ImportJob, job_id)
     if job is None:
-        raise NotFound("There is no such import.")
+        raise NotFound(gettext("There is no such import."))
     processed = 0
     while max_items is None or processed < max_items:
         if not _renew_lease(job_id, worker):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -34,9 +35,9 @@ def show_for(user: User, show_slug: str, need: str = "author") -> Show:
     show = db.session.scalar(select(Show).where(Show.slug == show_slug))
     role = role_of(user, show) if show is not None else None
     if role is None:
-        raise NotFound(f"There is no show called “{show_slug}”.")
+        raise NotFound(gettext("There is no show called “%(slug)s”.", slug=show_slug))
     if not allows(role, need):
-        raise Forbidden("Your role on this show does not allow this.")
+        raise Forbidden(gettext("Your role on this show does not allow this."))
     return show
 
 
@@ -56,7 +57,7 @@ def set_role(user: User, show: Show, role: str | None) -> None:
     :raise InvalidInput: for a role that does not exist.
     """
     if role is not None and role not in ROLES:
-        raise InvalidInput("Choose author, editor or admin.", "role")
+        raise InvalidInput(gettext("Choose author, editor or admin."), "role")
     membership = db.session.get(Membership, (user.id, show.id))
     if role is None:
         if membership is not None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, text
 
@@ -54,7 +55,9 @@ def query_terms(query: str) -> list[str]:
     :raise InvalidInput: when the query is too long.
     """
     if len(query) > MAX_QUERY_LENGTH:
-        raise InvalidInput(f"The search may be at most {MAX_QUERY_LENGTH} characters.", "q")
+        raise InvalidInput(
+            gettext("The search may be at most %(count)d characters.", count=MAX_QUERY_LENGTH), "q"
+        )
     return [word.lower() for word in re.findall(r"\w+", query)][:MAX_TERMS]
 
 

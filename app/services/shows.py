@@ -35,7 +35,7 @@ def get_show(slug: str) -> Show:
     """:raise NotFound: when no show has this slug."""
     show = db.session.scalar(select(Show).where(Show.slug == slug))
     if show is None:
-        raise NotFound(f"There is no show called “{slug}”.")
+        raise NotFound(gettext("There is no show called “%(slug)s”.", slug=slug))
     return show
 
 
@@ -75,7 +75,7 @@ def create_show(
     artwork = artwork or io.BytesIO(placeholder_png())
     image_type = sniff_image(artwork)
     if image_type is None:
-        raise InvalidInput("The artwork must be a JPEG or PNG image.", "artwork")
+        raise InvalidInput(gettext("The artwork must be a JPEG or PNG image."), "artwork")
     check_artwork(artwork)
     show = Show(
         slug=slug,
@@ -180,14 +180,15 @@ def update_show_settings(show_slug: str, settings: ShowSettings) -> Show:
     in the same transaction (see app.services.feed_cache).
 
     :raise NotFound: for an unknown show.
-    :raise InvalidInput: for the first refused field, named in ``field``.
+    :raise InvalidInput: for the first refused field, named in ``field``: a Show column,
+        ``persons-<row>-<key>`` (row counted from 0 in ``persons``) or ``link_<directory>``.
     """
     from app.services.directories import DIRECTORIES
     from app.services.feed_cache import mark_stale
 
     show = get_show(show_slug)
     fields = _clean_settings(settings.fields)
-    persons = [_clean_person(person) for person in settings.persons]
+    persons = [_clean_person(person, index) for index, person in enumerate(settings.persons)]
     links = {}
     for directory, url in settings.directory_links.items():
         if directory not in DIRECTORIES:
@@ -370,21 +371,22 @@ def _https_url(
     return url
 
 
-def _clean_person(person: dict[str, str | None]) -> dict[str, str | None]:
-    """:raise InvalidInput: for a person without a name or with a field that is too long."""
+def _clean_person(person: dict[str, str | None], index: int) -> dict[str, str | None]:
+    """:raise InvalidInput: for a person without a name, with a field that is too long or
+    an address that is not one; ``field`` names the cell, e.g. ``persons-0-name``."""
     cleaned = {key: (person.get(key) or "").strip() or None for key in PERSON_KEYS}
     if not cleaned["name"]:
-        raise InvalidInput(gettext("Every person needs a name."), "persons")
+        raise InvalidInput(gettext("Every person needs a name."), f"persons-{index}-name")
     columns = Person.__table__.c
     for key, value in cleaned.items():
         if value and len(value) > columns[key].type.length:
             raise InvalidInput(
                 gettext("At most %(count)d characters.", count=columns[key].type.length),
-                "persons",
+                f"persons-{index}-{key}",
             )
     for key in ("img", "href"):
         if cleaned[key]:
-            _https_url(cleaned[key], "persons", schemes=("https", "http"))
+            _https_url(cleaned[key], f"persons-{index}-{key}", schemes=("https", "http"))
     return cleaned
 
 

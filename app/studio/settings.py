@@ -42,11 +42,12 @@ def show_settings(show_slug: str):
     persons = _posted_persons() if request.method == "POST" else _show_persons(show)
     links = _posted_links() if request.method == "POST" else _show_links(show)
     status = 200
+    cell_errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             shows.update_show_settings(show.slug, _settings(form, persons, links))
         except ServiceError as exc:
-            _attach_settings_error(form, exc)
+            cell_errors = _attach_settings_error(form, exc)
             status = exc.status
         else:
             flash(gettext("The settings are saved. The feed shows them now."))
@@ -61,6 +62,7 @@ def show_settings(show_slug: str):
         persons=persons + [dict.fromkeys(PERSON_KEYS, "")] * PERSON_ROWS,
         links=links,
         directories=DIRECTORIES,
+        cell_errors=cell_errors,
     )
     return page, status
 
@@ -109,13 +111,14 @@ def _settings(form: ShowSettingsForm, persons: list[dict], links: dict[str, str]
     return ShowSettings(fields=fields, persons=persons, directory_links=links)
 
 
-def _attach_settings_error(form: ShowSettingsForm, exc: ServiceError) -> None:
-    """Persons and links have no WTForms field; their errors go above the form, named."""
-    if exc.field == "persons" or (exc.field or "").startswith("link_"):
-        label = gettext("Persons") if exc.field == "persons" else gettext("Directory links")
-        form.form_errors.append(f"{label}: {exc.message}")
-    else:
-        attach_error(form, exc)
+def _attach_settings_error(form: ShowSettingsForm, exc: ServiceError) -> dict[str, str]:
+    """A form field's error goes on the field; a person cell's (``persons-0-name``) or a
+    directory link's (``link_apple``) comes back by input id, for the template to show
+    beside that input."""
+    if exc.field and exc.field.startswith(("persons-", "link_")):
+        return {exc.field: exc.message}
+    attach_error(form, exc)
+    return {}
 
 
 @bp.post("/<show_slug>/settings/artwork")
@@ -150,6 +153,7 @@ def show_artwork(show_slug: str):
         persons=_show_persons(show) + [dict.fromkeys(PERSON_KEYS, "")] * PERSON_ROWS,
         links=_show_links(show),
         directories=DIRECTORIES,
+        cell_errors={},
     )
     return page, status
 

@@ -45,11 +45,15 @@ def _messages(catalog) -> dict:
     return {str(m.id): m.string for m in catalog if m.id}
 
 
-def test_untranslated_pages_declare_english(client):
-    """Error messages are English text; ``lang`` must say so for screen readers.
+def test_error_pages_speak_the_page_language(client):
+    """Title and message are translated, so no part of an error page claims to be English.
 
-    The studio is translated: tests/app/studio/test_accounts.py checks its ``lang``.
+    The studio's error pages: tests/app/studio/test_language.py.
     """
     missing = client.get("/finns-inte/").get_data(as_text=True)
     assert '<html lang="sv">' in missing
-    assert '<p role="alert" lang="en">' in missing
+    assert "<h1>Hittades inte</h1>" in missing
+    assert '<p role="alert">Det finns ingen podd som heter ”finns-inte”.</p>' in missing
+    english = client.get("/finns-inte/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "<h1>Not found</h1>" in english
+    assert '<p role="alert">There is no show called “finns-inte”.</p>' in english

@@ -116,6 +116,29 @@ def test_studio_pages_have_no_axe_violations(page, studio_site, scheme):
     assert page.locator("#title-error").is_visible()
     if violations := axe_violations(page):
         failures["settings with errors"] = violations
+    # a person row without a name, and then a directory link that is no https address:
+    # each error beside its own input, which is described by it
+    page.goto(studio_site.url + "/studio/testpodden/settings")
+    page.get_by_label("Roll 1", exact=True).fill("host")
+    page.get_by_role("button", name="Spara inställningarna").click()
+    name = page.get_by_role("textbox", name="Namn 1", exact=True)
+    assert name.get_attribute("aria-invalid") == "true"
+    assert page.locator("#persons-0-name-error").inner_text() == "Varje person behöver ett namn."
+    assert page.get_by_label("Roll 1", exact=True).input_value() == "host"
+    if violations := axe_violations(page):
+        failures["settings with a person error"] = violations
+    page.get_by_label("Roll 1", exact=True).fill("")
+    page.get_by_label("Spotify").fill("ftp://spotify.example/show")
+    page.get_by_role("button", name="Spara inställningarna").click()
+    link = page.get_by_label("Spotify")
+    assert link.get_attribute("aria-describedby") == "link_spotify-error"
+    assert page.locator("#link_spotify-error").is_visible()
+    if violations := axe_violations(page):
+        failures["settings with a link error"] = violations
+    page.goto(studio_site.url + "/studio/finns-inte/")
+    assert page.get_by_role("heading", name="Hittades inte").is_visible()
+    if violations := axe_violations(page):
+        failures["not found"] = violations
     page.goto(studio_site.url + "/studio/account/ogiltig")
     if violations := axe_violations(page):
         failures["invalid link"] = violations
@@ -125,6 +148,7 @@ def test_studio_pages_have_no_axe_violations(page, studio_site, scheme):
 def test_studio_pages_are_valid_html(app, studio_site, tmp_path):
     from tests.app.conftest import csrf_token
     from tests.app.conftest import log_in as client_log_in
+    from tests.app.studio.test_settings import form_of
     from tests.conftest import missing_service
     from tests.support.browser import vnu_errors
 
@@ -142,6 +166,14 @@ def test_studio_pages_are_valid_html(app, studio_site, tmp_path):
     files.append(tmp_path / "invited.html")
     files[-1].write_bytes(invited.data)
     link = re.search(r'id="one-time-link" readonly value="([^"]+)"', invited.get_data(as_text=True))
+    person_error = form_of(client)
+    person_error.update({"person_name": ["", "", ""], "person_role": ["host", "", ""]})
+    refused = client.post("/studio/testpodden/settings", data=person_error)
+    assert refused.status_code == 422
+    files.append(tmp_path / "settings-person-error.html")
+    files[-1].write_bytes(refused.data)
+    files.append(tmp_path / "not-found.html")
+    files[-1].write_bytes(client.get("/studio/finns-inte/").data)
     for name, path in (("welcome", link.group(1)), ("invalid-link", "/studio/account/x")):
         files.append(tmp_path / f"{name}.html")
         files[-1].write_bytes(app.test_client().get(path.replace(studio_site.url, "")).data)

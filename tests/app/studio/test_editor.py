@@ -607,7 +607,11 @@ def test_persons_go_into_the_feed(studio, app, show, episode_id):
     }
     response = save(studio, app, show, episode_id, **fields)
     assert response.status_code == 422
-    assert 'id="persons-1-name-error"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    cell = re.search(r'<input[^>]*id="persons-1-name"[^>]*>\s*<p class="error" [^>]*>', page)
+    assert cell and 'aria-describedby="persons-1-name-error"' in cell.group(0), page
+    assert 'aria-invalid="true"' in cell.group(0) and 'id="persons-1-name-error"' in cell.group(0)
+    assert re.search(r'<input[^>]*id="persons-1-role"[^>]*value="guest"', page)
     del fields["persons-1-role"]
     assert save(studio, app, show, episode_id, action="publish", **fields).status_code == 302
     feed = studio.get(f"/{show}/feed.xml").get_data(as_text=True)

@@ -160,14 +160,71 @@ def test_refused_field_keeps_input_and_changes_nothing(app, show_admin, field, v
     assert database_dump(app) == before
 
 
-def test_person_without_name_is_refused(app, show_admin):
+def described_input(page: str, input_id: str) -> tuple[etree._Element, str]:
+    """The input with ``input_id`` and the text of the element its aria-describedby names,
+    which must be an error message right beside it (in the same table cell or after it)."""
+    tree = etree.HTML(page)
+    (element,) = tree.xpath(f'//input[@id="{input_id}"]')
+    assert element.get("aria-invalid") == "true", etree.tostring(element)
+    (described,) = element.get("aria-describedby").split()
+    (message,) = tree.xpath(f'//*[@id="{described}"]')
+    assert message.get("class") == "error"
+    assert message.getparent() is element.getparent()
+    assert message.getprevious() is element
+    return element, message.text
+
+
+def test_person_without_name_is_refused_beside_the_name(app, show_admin):
     data = form_of(show_admin)
     data.update({"person_name": ["", "", ""], "person_role": ["host", "", ""]})
     before = database_dump(app)
     response = show_admin.post(SETTINGS, data=data)
     assert response.status_code == 422
-    assert "Persons: Every person needs a name." in response.get_data(as_text=True)
-    assert 'value="host"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    name, message = described_input(page, "persons-0-name")
+    assert message == "Every person needs a name."
+    assert name.get("name") == "person_name" and name.get("aria-label") == "Name 1"
+    (role,) = etree.HTML(page).xpath('//input[@id="persons-0-role"]')
+    assert role.get("value") == "host" and role.get("aria-invalid") is None
+    assert 'role="alert"' not in page  # nothing above the form
+    assert page.count('aria-invalid="true"') == 1
+    assert database_dump(app) == before
+
+
+def test_bad_address_of_the_second_person_is_refused_in_its_cell(app, show_admin):
+    data = form_of(show_admin)
+    data.update(
+        {
+            "person_name": ["Anna", "Bo", ""],
+            "person_role": ["host", "guest", ""],
+            "person_href": ["https://malmo.se/anna", "inte en adress", ""],
+        }
+    )
+    before = database_dump(app)
+    show_admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    page = show_admin.post(SETTINGS, data=data).get_data(as_text=True)
+    element, message = described_input(page, "persons-1-href")
+    assert message == "Ange en fullständig adress som börjar med https://."
+    assert element.get("value") == "inte en adress"
+    tree = etree.HTML(page)
+    assert tree.xpath('//input[@id="persons-0-name"]/@value') == ["Anna"]
+    assert tree.xpath('//input[@id="persons-1-name"]/@value') == ["Bo"]
+    assert database_dump(app) == before
+
+
+def test_bad_directory_link_is_refused_beside_it(app, show_admin):
+    data = form_of(show_admin)
+    data["link_spotify"] = ["http://open.spotify.com/show/1"]
+    data["description"] = ["Ny beskrivning"]
+    before = database_dump(app)
+    response = show_admin.post(SETTINGS, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    element, message = described_input(page, "link_spotify")
+    assert message == "Give a full address starting with https://."
+    assert element.get("value") == "http://open.spotify.com/show/1"
+    assert etree.HTML(page).xpath('//label[@for="link_spotify"]/text()') == ["Spotify"]
+    assert "Ny beskrivning" in page
     assert database_dump(app) == before
 
 

@@ -153,7 +153,7 @@ class TestBadInput:
             content_type="multipart/form-data",
         )
         assert response.status_code == 400
-        assert "CSRF" in response.get_data(as_text=True)
+        assert "The form expired" in response.get_data(as_text=True)
         self.assert_nothing_kept(app, before)
 
     def test_upload_over_limit_gets_413(self, app, studio, show, before, audio_dir):
