@@ -187,7 +187,8 @@ SWEDISH_REFUSALS = [
     ),
     (
         lambda show, episode: add_transcript(show, episode, "sv", io.BytesIO(b"inget")),
-        "Filen är ingen WebVTT- eller SRT-transkription. Ladda upp en .vtt- eller .srt-fil.",
+        "Filen är ingen WebVTT-, SRT-, JSON- eller HTML-transkription. "
+        "Ladda upp en .vtt-, .srt-, .json- eller .html-fil.",
     ),
     (
         lambda show, episode: add_transcript(show, episode, "", io.BytesIO(b"")),
