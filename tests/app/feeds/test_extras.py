@@ -93,7 +93,10 @@ def test_transcripts_per_language_are_listed_in_the_feed(app, client, show, epis
 
 def test_a_bad_transcript_leaves_nothing_behind(app, show, episode):
     before_rows, before_keys = row_counts(app), stored_keys(app)
-    with app.app_context(), pytest.raises(InvalidInput, match="not a WebVTT, SRT, JSON or HTML transcript"):
+    with (
+        app.app_context(),
+        pytest.raises(InvalidInput, match="not a WebVTT, SRT, JSON or HTML transcript"),
+    ):
         add_transcript(show, episode, "sv", io.BytesIO(b"not a transcript"))
     assert row_counts(app) == before_rows
     assert stored_keys(app) == before_keys
