@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Tests run in parallel, one process per core (at most 4): each has its own database and SeaweedFS.
+PYTEST_ARGS ?= -q -n auto --maxprocesses 4
 
 .PHONY: demo test lint venv browser-tools
 
