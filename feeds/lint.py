@@ -24,13 +24,50 @@ ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
 ARTWORK_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
 ERROR, WARNING = "error", "warning"
 
+# Every code lint_feed can emit; the studio words each one (a test checks this against the source).
+CODES = (
+    "not-xml",
+    "not-rss",
+    "missing-title",
+    "missing-description",
+    "missing-language",
+    "missing-link",
+    "missing-artwork",
+    "missing-category",
+    "missing-explicit",
+    "missing-author",
+    "missing-owner-email",
+    "missing-podcast-guid",
+    "missing-podcast-locked",
+    "description-too-long",
+    "invalid-category",
+    "invalid-type",
+    "artwork-unreadable",
+    "artwork-type",
+    "artwork-extension",
+    "artwork-not-square",
+    "artwork-size",
+    "artwork-colour-mode",
+    "episode-missing-title",
+    "episode-missing-guid",
+    "episode-missing-enclosure",
+    "episode-description-too-long",
+    "duplicate-guid",
+    "duplicate-enclosure",
+    "enclosure-missing-type",
+    "enclosure-length-invalid",
+    "enclosure-length",
+    "non-ascii-url",
+)
+
 
 @dataclass(frozen=True)
 class Finding:
     severity: str  # "error": apps or directories refuse it; "warning": it works but hurts
-    code: str  # stable, for the studio to key help texts on
-    message: str
+    code: str  # stable, one of CODES, for the studio to key its wording on
+    message: str  # English, for the command line
     where: str = "channel"
+    params: dict[str, str | int] = field(default_factory=dict)  # the values the message names
 
 
 @dataclass(frozen=True)
@@ -57,7 +94,14 @@ def lint_feed(data: bytes, context: LintContext | None = None) -> list[Finding]:
     try:
         root = etree.fromstring(data)
     except etree.XMLSyntaxError as exc:
-        return [Finding(ERROR, "not-xml", f"The feed is not well-formed XML: {exc}")]
+        return [
+            Finding(
+                ERROR,
+                "not-xml",
+                f"The feed is not well-formed XML: {exc}",
+                params={"error": str(exc)},
+            )
+        ]
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         return [Finding(ERROR, "not-rss", "The feed is not RSS 2.0 (no rss/channel).")]
@@ -69,75 +113,128 @@ def lint_feed(data: bytes, context: LintContext | None = None) -> list[Finding]:
     ]
 
 
+# XPath in the channel -> (severity, code, tag name for the English message)
+CHANNEL_TAGS = {
+    "title": (ERROR, "missing-title", "title"),
+    "description": (ERROR, "missing-description", "description"),
+    "language": (ERROR, "missing-language", "language"),
+    "link": (ERROR, "missing-link", "link"),
+    "itunes:image/@href": (ERROR, "missing-artwork", "itunes:image"),
+    "itunes:category/@text": (ERROR, "missing-category", "itunes:category"),
+    "itunes:explicit": (ERROR, "missing-explicit", "itunes:explicit"),
+    "itunes:author": (ERROR, "missing-author", "itunes:author"),
+    "itunes:owner/itunes:email": (ERROR, "missing-owner-email", "itunes:owner email"),
+    "podcast:guid": (WARNING, "missing-podcast-guid", "podcast:guid"),
+    "podcast:locked": (WARNING, "missing-podcast-locked", "podcast:locked"),
+}
+
+
 def _channel_findings(channel: etree._Element) -> Iterator[Finding]:
-    required = {
-        "title": "title",
-        "description": "description",
-        "language": "language",
-        "link": "link",
-        "itunes:image/@href": "itunes:image",
-        "itunes:category/@text": "itunes:category",
-        "itunes:explicit": "itunes:explicit",
-        "itunes:author": "itunes:author",
-        "itunes:owner/itunes:email": "itunes:owner email",
-    }
-    for path, name in required.items():
+    for path, (severity, code, name) in CHANNEL_TAGS.items():
         if not _texts(channel, path):
-            yield Finding(ERROR, "missing-tag", f"The channel has no {name}.")
-    for path, name in {"podcast:guid": "podcast:guid", "podcast:locked": "podcast:locked"}.items():
-        if not _texts(channel, path):
-            yield Finding(WARNING, "missing-podcast-tag", f"The channel has no {name}.")
-    yield from _description_finding(channel, "channel")
+            yield Finding(severity, code, f"The channel has no {name}.", params={"tag": name})
+    yield from _description_finding(channel, "description-too-long", "channel", {})
     for category in channel.iterfind("itunes:category", NS):
         subs = [sub.get("text") for sub in category.iterfind("itunes:category", NS)] or [None]
         for sub in subs:
             if not is_valid_category(category.get("text") or "", sub):
                 name = category.get("text") + (f" / {sub}" if sub else "")
-                yield Finding(ERROR, "invalid-category", f"“{name}” is not an Apple category.")
+                yield Finding(
+                    ERROR,
+                    "invalid-category",
+                    f"“{name}” is not an Apple category.",
+                    params={"category": name},
+                )
     kind = _texts(channel, "itunes:type")
     if kind and kind[0] not in ("episodic", "serial"):
-        yield Finding(ERROR, "invalid-type", f"itunes:type must be episodic or serial: {kind[0]}")
+        yield Finding(
+            ERROR,
+            "invalid-type",
+            f"itunes:type must be episodic or serial: {kind[0]}",
+            params={"type": kind[0]},
+        )
 
 
-def _description_finding(element: etree._Element, where: str) -> Iterator[Finding]:
+def _description_finding(
+    element: etree._Element, code: str, where: str, params: dict[str, str | int]
+) -> Iterator[Finding]:
     text = element.findtext("description") or ""
     size = len(text.encode())
     if size > MAX_DESCRIPTION_BYTES:
         yield Finding(
             ERROR,
-            "description-too-long",
+            code,
             f"The description is {size} bytes; Apple allows {MAX_DESCRIPTION_BYTES}.",
             where,
+            {**params, "size": size, "limit": MAX_DESCRIPTION_BYTES},
         )
 
 
 def artwork_problems(image: Artwork | None, url: str = "") -> list[str]:
     """Apple's artwork rules, as sentences; the studio uses them on upload too."""
+    return [finding.message for finding in artwork_findings(image, url)]
+
+
+def artwork_findings(image: Artwork | None, url: str = "") -> list[Finding]:
+    """Apple's artwork rules: JPEG or PNG, square, 1400 to 3000 px, RGB."""
     if image is None:
-        return ["The artwork cannot be read as an image."]
+        return [Finding(ERROR, "artwork-unreadable", "The artwork cannot be read as an image.")]
+    size: dict[str, str | int] = {"width": image.width, "height": image.height}
     problems = []
     if image.mime_type not in ARTWORK_TYPES:
-        problems.append(f"The artwork is {image.mime_type}; Apple takes JPEG or PNG.")
+        problems.append(
+            Finding(
+                ERROR,
+                "artwork-type",
+                f"The artwork is {image.mime_type}; Apple takes JPEG or PNG.",
+                params={"type": image.mime_type},
+            )
+        )
     elif url and not urlsplit(url).path.lower().endswith(ARTWORK_TYPES[image.mime_type]):
-        problems.append(f"The artwork's file extension does not match its type {image.mime_type}.")
+        problems.append(
+            Finding(
+                ERROR,
+                "artwork-extension",
+                f"The artwork's file extension does not match its type {image.mime_type}.",
+                params={"type": image.mime_type, "url": url},
+            )
+        )
     if image.width != image.height:
-        problems.append(f"The artwork is {image.width}×{image.height} px; it must be square.")
+        problems.append(
+            Finding(
+                ERROR,
+                "artwork-not-square",
+                f"The artwork is {image.width}×{image.height} px; it must be square.",
+                params=size,
+            )
+        )
     small, large = sorted((image.width, image.height))
     if small < ARTWORK_MIN or large > ARTWORK_MAX:
         problems.append(
-            f"The artwork is {image.width}×{image.height} px; "
-            f"Apple needs {ARTWORK_MIN} to {ARTWORK_MAX} px."
+            Finding(
+                ERROR,
+                "artwork-size",
+                f"The artwork is {image.width}×{image.height} px; "
+                f"Apple needs {ARTWORK_MIN} to {ARTWORK_MAX} px.",
+                params={**size, "min": ARTWORK_MIN, "max": ARTWORK_MAX},
+            )
         )
     if image.mode != "RGB":
-        problems.append(f"The artwork's colour mode is {image.mode}; Apple needs RGB.")
+        problems.append(
+            Finding(
+                ERROR,
+                "artwork-colour-mode",
+                f"The artwork's colour mode is {image.mode}; Apple needs RGB.",
+                params={"mode": image.mode},
+            )
+        )
     return problems
 
 
 def _artwork_findings(channel: etree._Element, context: LintContext) -> Iterator[Finding]:
     for url in _texts(channel, "itunes:image/@href"):
         if url in context.artwork:
-            for problem in artwork_problems(context.artwork[url], url):
-                yield Finding(ERROR, "artwork", problem)
+            yield from artwork_findings(context.artwork[url], url)
 
 
 def _item_findings(channel: etree._Element, context: LintContext) -> Iterator[Finding]:
@@ -145,34 +242,58 @@ def _item_findings(channel: etree._Element, context: LintContext) -> Iterator[Fi
     guids = Counter(item.findtext("guid") for item in items if item.findtext("guid"))
     urls = Counter(e.get("url") for item in items for e in item.iterfind("enclosure"))
     for number, item in enumerate(items, start=1):
-        where = f"item {number}: {item.findtext('title') or '(no title)'}"
-        if not item.findtext("title"):
-            yield Finding(ERROR, "missing-tag", "The episode has no title.", where)
-        if not item.findtext("guid"):
-            yield Finding(ERROR, "missing-tag", "The episode has no guid.", where)
-        elif guids[item.findtext("guid")] > 1:
-            yield Finding(ERROR, "duplicate-guid", "Another episode has the same guid.", where)
-        yield from _description_finding(item, where)
+        title, guid = item.findtext("title") or "", item.findtext("guid") or ""
+        where = f"item {number}: {title or '(no title)'}"
+        # The episode as a producer knows it: its title, else its guid, else its place.
+        episode: dict[str, str | int] = {
+            "number": number,
+            "episode": title or guid or f"#{number}",
+            "guid": guid,
+        }
+        if not title:
+            yield Finding(
+                ERROR, "episode-missing-title", "The episode has no title.", where, episode
+            )
+        if not guid:
+            yield Finding(ERROR, "episode-missing-guid", "The episode has no guid.", where, episode)
+        elif guids[guid] > 1:
+            yield Finding(
+                ERROR, "duplicate-guid", "Another episode has the same guid.", where, episode
+            )
+        yield from _description_finding(item, "episode-description-too-long", where, episode)
         enclosure = item.find("enclosure")
         if enclosure is None or not enclosure.get("url"):
-            yield Finding(ERROR, "missing-tag", "The episode has no enclosure.", where)
+            yield Finding(
+                ERROR, "episode-missing-enclosure", "The episode has no enclosure.", where, episode
+            )
             continue
-        yield from _enclosure_findings(enclosure, urls, context, where)
+        yield from _enclosure_findings(enclosure, urls, context, where, episode)
 
 
 def _enclosure_findings(
-    enclosure: etree._Element, urls: Counter, context: LintContext, where: str
+    enclosure: etree._Element,
+    urls: Counter,
+    context: LintContext,
+    where: str,
+    episode: dict[str, str | int],
 ) -> Iterator[Finding]:
-    url = enclosure.get("url")
+    url = enclosure.get("url") or ""
+    params = {**episode, "url": url}
     if urls[url] > 1:
         yield Finding(
-            ERROR, "duplicate-enclosure", "Another episode has the same audio URL.", where
+            ERROR, "duplicate-enclosure", "Another episode has the same audio URL.", where, params
         )
     if not enclosure.get("type"):
-        yield Finding(ERROR, "missing-tag", "The enclosure has no type.", where)
+        yield Finding(ERROR, "enclosure-missing-type", "The enclosure has no type.", where, params)
     length = enclosure.get("length") or ""
     if not length.isdigit() or int(length) <= 0:
-        yield Finding(ERROR, "enclosure-length", f"The enclosure length is {length!r}.", where)
+        yield Finding(
+            ERROR,
+            "enclosure-length-invalid",
+            f"The enclosure length is {length!r}.",
+            where,
+            {**params, "length": length},
+        )
     elif url in context.stored_sizes and int(length) != context.stored_sizes[url]:
         yield Finding(
             ERROR,
@@ -180,6 +301,7 @@ def _enclosure_findings(
             f"The enclosure says {length} bytes but the stored file has "
             f"{context.stored_sizes[url]}.",
             where,
+            {**params, "length": int(length), "stored": context.stored_sizes[url]},
         )
 
 
@@ -191,11 +313,17 @@ def _url_findings(root: etree._Element) -> Iterator[Finding]:
             value = element.get(name)
             if value and not value.isascii() and value not in seen:
                 seen.add(value)
-                yield Finding(ERROR, "non-ascii-url", f"The URL {value} has non-ASCII characters.")
+                yield _non_ascii_url(value)
     for link in root.iter("link"):
         if link.text and not link.text.isascii() and link.text not in seen:
             seen.add(link.text)
-            yield Finding(ERROR, "non-ascii-url", f"The URL {link.text} has non-ASCII characters.")
+            yield _non_ascii_url(link.text)
+
+
+def _non_ascii_url(url: str) -> Finding:
+    return Finding(
+        ERROR, "non-ascii-url", f"The URL {url} has non-ASCII characters.", params={"url": url}
+    )
 
 
 def _texts(element: etree._Element, path: str) -> list[str]:

@@ -25,6 +25,7 @@ from app.services.pictures import picture_url
 from app.studio import bp
 from app.studio.access import can, studio_show
 from app.studio.forms import EpisodeEditForm, EpisodeFileForm
+from app.studio.health_text import health_text
 from app.urls import embed_url, episode_url
 
 BLANK_ROWS = 3  # empty chapter and person rows, so the table works without JavaScript
@@ -55,7 +56,7 @@ def show(show_slug: str):
     found = studio_show(show_slug, "author")
     episodes = sorted(found.episodes, key=lambda e: e.created_at, reverse=True)
     try:
-        findings = feed_health(found.slug)
+        findings = [health_text(finding) for finding in feed_health(found.slug)]
     except ServiceError:
         findings = None
     return render_template(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from lxml import etree
 
-from feeds.lint import Artwork, LintContext, artwork_problems, lint_feed
+import feeds.lint
+from feeds.lint import CODES, Artwork, LintContext, artwork_findings, artwork_problems, lint_feed
 from feeds.rss import render_feed
 from tests.feeds.test_podcast_ns import full_episode, full_feed, full_show
 from tests.feeds.test_rss import NOW, make_episode
@@ -16,7 +20,40 @@ GOOD_ART = Artwork(1400, 1400, "RGB", "image/jpeg")
 
 
 def codes(data: bytes, context: LintContext | None = None) -> list[str]:
-    return [finding.code for finding in lint_feed(data, context)]
+    found = [finding.code for finding in lint_feed(data, context)]
+    assert set(found) <= set(CODES)
+    return found
+
+
+def test_codes_lists_every_code_in_the_source_once():
+    """A new finding code must go into CODES, which the studio's wording test walks."""
+    tree = ast.parse(inspect.getsource(feeds.lint))
+    codes_node = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "CODES"
+    )
+    tree.body.remove(codes_node)
+    in_source = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.replace("-", "").isalpha()
+        and node.value.islower()
+        and "-" in node.value
+    ]
+    assert len(CODES) == len(set(CODES))
+    assert set(in_source) == set(CODES)
+    finding_calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Finding"
+    ]
+    for call in finding_calls:
+        code = call.args[1]
+        # A code is a literal, or the one variable that holds CHANNEL_TAGS' or the caller's code.
+        assert isinstance(code, ast.Constant) or (isinstance(code, ast.Name) and code.id == "code")
 
 
 def test_full_feed_is_healthy():
@@ -30,10 +67,27 @@ def test_missing_required_tags():
         b"</podcast:guid>", b"</podcast:notguid>"
     )
     findings = lint_feed(data)
-    assert [(f.code, f.message) for f in findings] == [
-        ("missing-tag", "The channel has no language."),
-        ("missing-podcast-tag", "The channel has no podcast:guid."),
+    assert [(f.severity, f.code, f.message, f.params) for f in findings] == [
+        ("error", "missing-language", "The channel has no language.", {"tag": "language"}),
+        (
+            "warning",
+            "missing-podcast-guid",
+            "The channel has no podcast:guid.",
+            {"tag": "podcast:guid"},
+        ),
     ]
+
+
+def test_missing_owner_email_and_episode_title():
+    data = full_feed().replace(b"asa.oberg@example.se", b"")
+    data = data.replace("<title>Rosengård</title>".encode(), b"")
+    findings = lint_feed(data)
+    assert [(f.code, f.where) for f in findings] == [
+        ("missing-owner-email", "channel"),
+        ("episode-missing-title", "item 1: (no title)"),
+    ]
+    guid = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    assert findings[1].params == {"number": 1, "episode": guid, "guid": guid}
 
 
 def test_not_xml_and_not_rss():
@@ -54,18 +108,29 @@ def test_non_ascii_url():
     )
     data = render_feed(full_show(), [episode], now=NOW)
     assert codes(data) == ["non-ascii-url"]
+    assert lint_feed(data)[0].params == {"url": "https://podd.example.se/åäö.mp3"}
 
 
 def test_description_over_4000_bytes():
     data = full_feed().replace(
         b"<description>Vi bes", b"<description>" + "ö".encode() * 2001 + b"Vi bes"
     )
-    assert codes(data) == ["description-too-long"]
+    assert codes(data) == ["episode-description-too-long"]
+    size = len(etree.fromstring(data).findtext("channel/item/description").encode())
+    assert size > 4000
+    assert lint_feed(data)[0].params == {
+        "number": 1,
+        "episode": "Rosengård",
+        "guid": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "size": size,
+        "limit": 4000,
+    }
 
 
 def test_invalid_category():
     data = render_feed(replace(full_show(), category="Kommun", subcategory=None), [], now=NOW)
     assert codes(data) == ["invalid-category"]
+    assert lint_feed(data)[0].params == {"category": "Kommun"}
     data = render_feed(replace(full_show(), subcategory="Documentary"), [], now=NOW)
     assert codes(data) == ["invalid-category"]
 
@@ -77,24 +142,41 @@ def test_enclosure_length_must_match_the_stored_file():
     assert [f.code for f in findings] == ["enclosure-length"]
     assert "999" in findings[0].message
     assert findings[0].where == "item 1: Rosengård"
+    assert findings[0].params == {
+        "number": 1,
+        "episode": "Rosengård",
+        "guid": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "url": url,
+        "length": 10000001,
+        "stored": 999,
+    }
 
 
 @pytest.mark.parametrize(
-    ("image", "url", "needle"),
+    ("image", "url", "needle", "code"),
     [
-        (Artwork(1000, 1000, "RGB", "image/jpeg"), "a.jpg", "1400 to 3000"),
-        (Artwork(3001, 3001, "RGB", "image/png"), "a.png", "1400 to 3000"),
-        (Artwork(1400, 1500, "RGB", "image/png"), "a.png", "square"),
-        (Artwork(1400, 1400, "CMYK", "image/jpeg"), "a.jpg", "RGB"),
-        (Artwork(1400, 1400, "RGB", "image/gif"), "a.gif", "JPEG or PNG"),
-        (Artwork(1400, 1400, "RGB", "image/png"), "a.jpg", "extension"),
-        (None, "a.jpg", "cannot be read"),
+        (Artwork(1000, 1000, "RGB", "image/jpeg"), "a.jpg", "1400 to 3000", "artwork-size"),
+        (Artwork(3001, 3001, "RGB", "image/png"), "a.png", "1400 to 3000", "artwork-size"),
+        (Artwork(1400, 1500, "RGB", "image/png"), "a.png", "square", "artwork-not-square"),
+        (Artwork(1400, 1400, "CMYK", "image/jpeg"), "a.jpg", "RGB", "artwork-colour-mode"),
+        (Artwork(1400, 1400, "RGB", "image/gif"), "a.gif", "JPEG or PNG", "artwork-type"),
+        (Artwork(1400, 1400, "RGB", "image/png"), "a.jpg", "extension", "artwork-extension"),
+        (None, "a.jpg", "cannot be read", "artwork-unreadable"),
     ],
 )
-def test_artwork_rules(image, url, needle):
+def test_artwork_rules(image, url, needle, code):
     problems = artwork_problems(image, url)
     assert len(problems) == 1
     assert needle in problems[0]
+    assert [f.code for f in artwork_findings(image, url)] == [code]
+
+
+def test_artwork_findings_carry_the_sizes():
+    findings = artwork_findings(Artwork(1000, 1200, "RGB", "image/png"), "a.png")
+    assert [(f.code, f.params) for f in findings] == [
+        ("artwork-not-square", {"width": 1000, "height": 1200}),
+        ("artwork-size", {"width": 1000, "height": 1200, "min": 1400, "max": 3000}),
+    ]
 
 
 def test_good_artwork_with_query_string():
