@@ -143,7 +143,8 @@ def health_text(finding: Finding) -> HealthText:
     wording = WORDING.get(finding.code)
     if wording is not None:
         try:
-            return HealthText(finding.severity, gettext(wording, **finding.params))
+            # Formatted here, not by gettext, which leaves a string alone when given no values.
+            return HealthText(finding.severity, gettext(wording) % finding.params)
         except (KeyError, TypeError, ValueError):
             pass  # the params do not fit the wording: the English message still says it
     return HealthText(finding.severity, finding.message, "en")

@@ -1,0 +1,105 @@
+"""Feed health in the studio, worded for producers in Swedish and English."""
+
+from __future__ import annotations
+
+import io
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from babel.support import Translations
+from PIL import Image
+
+import app as app_package
+from app.extensions import db
+from app.services.shows import get_show
+from app.storage import current_storage
+from app.studio.health_text import WORDING, health_text
+from feeds.lint import CODES, ERROR, Finding
+
+TRANSLATIONS = Path(app_package.__file__).parent / "translations"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_code_has_a_wording_and_a_swedish_translation(code):
+    """Fails when feeds/lint.py gains a code without studio wording or a compiled msgstr."""
+    swedish = Translations.load(str(TRANSLATIONS), ["sv"])
+    wording = WORDING[code]
+    translated = swedish.gettext(wording)
+    assert translated != wording, f"no Swedish msgstr for {code} in the compiled catalogue"
+    assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(wording))
+
+
+def test_no_wording_for_a_code_the_linter_does_not_have():
+    assert set(WORDING) == set(CODES)
+
+
+def test_unknown_code_or_unfitting_params_fall_back_to_english(app):
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        unknown = health_text(Finding(ERROR, "brand-new", "Something new is wrong."))
+        unfitting = health_text(Finding(ERROR, "invalid-category", "“X” is not an Apple category."))
+        known = health_text(
+            Finding(ERROR, "invalid-category", "“X” is not...", params={"category": "X"})
+        )
+    assert (unknown.text, unknown.lang) == ("Something new is wrong.", "en")
+    assert (unfitting.text, unfitting.lang) == ("“X” is not an Apple category.", "en")
+    assert known.lang is None and known.text.startswith("”X” är inte en av Apples kategorier")
+
+
+@pytest.fixture
+def broken_show(app, show) -> str:
+    """The show with no owner's email, no Apple category, and artwork that is not square."""
+    with app.app_context():
+        found = get_show(show)
+        found.owner_email = ""
+        found.category = "Kommunalt"
+        found.subcategory = None
+        image = found.image
+        fmt = {"image/jpeg": "JPEG", "image/png": "PNG"}[image.mime_type]
+        buffer = io.BytesIO()
+        Image.new("RGB", (1400, 1500)).save(buffer, fmt)
+        buffer.seek(0)
+        current_storage().save(image.storage_key, buffer, image.mime_type)
+        db.session.commit()
+    return show
+
+
+def health_items(page: str) -> list[str]:
+    """The feed health list's items, the only list items on the page with a <strong> label."""
+    return [unescape(item) for item in re.findall(r"<li><strong>.*?</li>", page, re.S)]
+
+
+def test_findings_in_swedish(studio, broken_show):
+    page = studio.get(f"/studio/{broken_show}/", headers={"Accept-Language": "sv"})
+    items = health_items(page.get_data(as_text=True))
+    assert items == [
+        "<li><strong>Fel</strong>: <span>Podden saknar ägarens e-post, som Apple använder för att "
+        "nå er: fyll i den under Inställningar.</span></li>",
+        "<li><strong>Fel</strong>: <span>”Kommunalt” är inte en av Apples kategorier: välj en "
+        "annan under Inställningar.</span></li>",
+        "<li><strong>Fel</strong>: <span>Omslagsbilden är 1400×1500 px, men den måste vara "
+        "kvadratisk: ladda upp en ny omslagsbild under Inställningar.</span></li>",
+    ]
+    assert 'lang="en"' not in "".join(items)
+
+
+def test_findings_in_english(studio, broken_show):
+    items = health_items(studio.get(f"/studio/{broken_show}/").get_data(as_text=True))
+    assert items == [
+        "<li><strong>Error</strong>: <span>The show has no owner’s email, which Apple uses to "
+        "reach you: fill it in under Settings.</span></li>",
+        "<li><strong>Error</strong>: <span>“Kommunalt” is not one of Apple’s categories: choose "
+        "another one under Settings.</span></li>",
+        "<li><strong>Error</strong>: <span>The artwork is 1400×1500 px, but it must be square: "
+        "upload new artwork under Settings.</span></li>",
+    ]
+
+
+def test_command_line_stays_english(runner, broken_show):
+    result = runner.invoke(args=["feeds", "check", broken_show])
+    assert result.exit_code == 1
+    assert "ERROR    channel: The channel has no itunes:owner email." in result.output
+    assert "ERROR    channel: “Kommunalt” is not an Apple category." in result.output
+    assert "ERROR    channel: The artwork is 1400×1500 px; it must be square." in result.output
