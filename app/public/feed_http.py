@@ -20,12 +20,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 
 from app.models import utcnow
 from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, local_feeds_of
+
+if TYPE_CHECKING:
+    from app.services.feed import RenderedFeed
 
 FEED_MAX_AGE = 60
 FEED_PATH = re.compile(r"/([^/]+)/feed\.xml")
@@ -41,7 +44,7 @@ class FeedReply:
 
 
 def feed_reply(
-    rendered: Any,
+    rendered: RenderedFeed,
     accept_encoding: str | None,
     if_none_match: str | None,
     if_modified_since: str | None,
@@ -49,7 +52,7 @@ def feed_reply(
 ) -> FeedReply:
     """The status, headers and body for one request of a cached feed page.
 
-    ``rendered`` is a ``services.feed.RenderedFeed``. Each encoding is its own
+    Each encoding is its own
     representation, so the gzipped one has its own strong ETag. A 304 carries
     only the headers RFC 9110 section 15.4.5 asks for, as Werkzeug sends it.
     """
