@@ -81,6 +81,8 @@ def test_upload_prefills_publishes_and_reaches_the_feed(
     assert page.text_content("[data-duration]").strip() == "0:03"
     assert page.locator("[data-chapters] li").count() == 3
     assert not page.is_visible("[data-resume]") and not page.is_visible("[data-cancel]")
+    # The cover is cut from the stored audio on request; on S3 that takes a moment.
+    wait_for(page, "document.querySelector('.upload-summary img.cover').complete")
     assert page.evaluate("document.querySelector('.upload-summary img.cover').naturalWidth") > 0
 
     page.click("button[name=publish][value=y]")
