@@ -58,6 +58,8 @@ CODES = (
     "enclosure-length-invalid",
     "enclosure-length",
     "non-ascii-url",
+    "soundbite-invalid",
+    "soundbite-past-end",
 )
 
 
@@ -261,6 +263,7 @@ def _item_findings(channel: etree._Element, context: LintContext) -> Iterator[Fi
                 ERROR, "duplicate-guid", "Another episode has the same guid.", where, episode
             )
         yield from _description_finding(item, "episode-description-too-long", where, episode)
+        yield from _soundbite_findings(item, where, episode)
         enclosure = item.find("enclosure")
         if enclosure is None or not enclosure.get("url"):
             yield Finding(
@@ -303,6 +306,55 @@ def _enclosure_findings(
             where,
             {**params, "length": int(length), "stored": context.stored_sizes[url]},
         )
+
+
+def _soundbite_findings(
+    item: etree._Element, where: str, episode: dict[str, str | int]
+) -> Iterator[Finding]:
+    """Apps play a soundbite by seeking into the audio: one that does not fit plays silence.
+
+    ``itunes:duration`` is rounded to whole seconds, so a bite may end up to a second past it.
+    """
+    total = _seconds(item.findtext("itunes:duration", namespaces=NS))
+    for bite in item.iterfind("podcast:soundbite", NS):
+        start, length = _seconds(bite.get("startTime")), _seconds(bite.get("duration"))
+        params = {
+            **episode,
+            "start": bite.get("startTime") or "",
+            "length": bite.get("duration") or "",
+        }
+        if start is None or length is None or start < 0 or length <= 0:
+            yield Finding(
+                ERROR,
+                "soundbite-invalid",
+                f"A soundbite has start {params['start']!r} and duration {params['length']!r}.",
+                where,
+                params,
+            )
+        elif total is not None and start + length > total + 1:
+            yield Finding(
+                WARNING,
+                "soundbite-past-end",
+                f"A soundbite ends at {start + length:g} s, after the audio's {total:g} s.",
+                where,
+                {**params, "end": f"{start + length:g}", "duration": f"{total:g}"},
+            )
+
+
+def _seconds(text: str | None) -> float | None:
+    """Seconds as the feed writes them (``12.5``), or ``HH:MM:SS`` as some feeds do."""
+    if not text:
+        return None
+    try:
+        parts = [float(part) for part in text.strip().split(":")]
+    except ValueError:
+        return None
+    if len(parts) > 3 or any(part != part for part in parts):  # NaN is no time
+        return None
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds
 
 
 def _url_findings(root: etree._Element) -> Iterator[Finding]:

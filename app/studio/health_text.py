@@ -126,6 +126,15 @@ WORDING: dict[str, str] = {
         "The address %(url)s contains letters such as å, ä or ö, which many apps cannot "
         "handle. Contact the administrator."
     ),
+    "soundbite-invalid": N_(
+        "A soundbite of the episode “%(episode)s” has no valid start or length: "
+        "open the episode and correct the soundbite or remove it."
+    ),
+    "soundbite-past-end": N_(
+        "A soundbite of the episode “%(episode)s” ends at %(end)s s, after the end of the "
+        "audio (%(duration)s s): apps would play silence. Open the episode and move or "
+        "remove the soundbite."
+    ),
 }
 
 

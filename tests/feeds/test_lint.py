@@ -182,3 +182,43 @@ def test_artwork_findings_carry_the_sizes():
 def test_good_artwork_with_query_string():
     assert artwork_problems(GOOD_ART, "https://x/cover.JPEG?v=2") == []
     assert artwork_problems(Artwork(3000, 3000, "RGB", "image/png"), "https://x/c.png") == []
+
+
+def _with_bite(start: float, length: float) -> bytes:
+    """The full feed with its one episode's soundbite moved; the audio is 1801 s long."""
+    episode = full_episode()
+    assert episode.duration_seconds == 1801.0
+    bite = replace(episode.soundbites[0], start_seconds=start, duration_seconds=length)
+    return render_feed(full_show(), [replace(episode, soundbites=(bite,))], now=NOW)
+
+
+def test_soundbites_within_the_audio_are_fine():
+    assert codes(_with_bite(0.0, 1801.0)) == []
+    assert codes(_with_bite(1790.0, 11.4)) == []  # itunes:duration is rounded to the second
+
+
+def test_a_soundbite_past_the_end_of_the_audio():
+    findings = lint_feed(_with_bite(1780.0, 30.0))
+    assert [(f.severity, f.code) for f in findings] == [("warning", "soundbite-past-end")]
+    assert findings[0].params["end"] == "1810" and findings[0].params["duration"] == "1801"
+    assert findings[0].params["episode"] == "Rosengård"
+    assert "1810 s" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("start", "duration"), [("abc", "60"), ("10", "0"), ("-5", "10"), ("10", ""), ("nan", "5")]
+)
+def test_a_soundbite_without_a_valid_start_or_length(start, duration):
+    root = etree.fromstring(full_feed())
+    bite = root.find(".//{https://podcastindex.org/namespace/1.0}soundbite")
+    bite.set("startTime", start)
+    bite.set("duration", duration)
+    findings = lint_feed(etree.tostring(root))
+    assert [f.code for f in findings] == ["soundbite-invalid"]
+    assert findings[0].params["start"] == start and findings[0].params["length"] == duration
+
+
+def test_a_clock_style_itunes_duration_is_read_as_seconds():
+    root = etree.fromstring(_with_bite(1780.0, 30.0))
+    root.find(".//{http://www.itunes.com/dtds/podcast-1.0.dtd}duration").text = "0:30:20"
+    assert codes(etree.tostring(root)) == []  # 1820 s: the bite now fits
