@@ -160,7 +160,14 @@ def link_show(slug: str, directory: str, url: str | None) -> None:
 @click.option("--title", required=True)
 @click.option("--description", default="")
 @click.option("--publish/--draft", default=False, help="Publish now, or keep as a draft.")
-def add_episode(show: str, file, title: str, description: str, publish: bool) -> None:
+@click.option(
+    "--file-extras/--no-file-extras",
+    default=True,
+    help="Use the file's embedded cover and chapter marks, as the studio form does.",
+)
+def add_episode(
+    show: str, file, title: str, description: str, publish: bool, file_extras: bool
+) -> None:
     """Upload FILE as a new episode of SHOW, through the same service as the studio form."""
     with service_errors():
         episode = episodes.add_episode(
@@ -170,9 +177,13 @@ def add_episode(show: str, file, title: str, description: str, publish: bool) ->
             description=description,
             filename=Path(file.name).name,
             publish=publish,
+            use_cover=file_extras,
+            use_chapters=file_extras,
         )
     state = "published" if episode.published_at else "draft"
-    click.echo(f"Added episode {episode.slug} ({state}, {episode.audio.duration:.1f} s)")
+    extras = f", {len(episode.chapters)} chapters" if episode.chapters else ""
+    extras += ", cover art" if episode.image else ""
+    click.echo(f"Added episode {episode.slug} ({state}, {episode.audio.duration:.1f} s{extras})")
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterable
 from contextlib import ExitStack
 from datetime import datetime
 from typing import BinaryIO
@@ -34,10 +35,14 @@ def add_episode(
     filename: str | None = None,
     publish: bool = True,
     published_at: datetime | None = None,
+    use_cover: bool = False,
+    use_chapters: bool = False,
 ) -> Episode:
     """Probe, store and record one episode; the upload form and the CLI both call this.
 
     Cheap checks run before the audio is stored, so bad input never reaches storage.
+    Like a browser upload, the episode starts with the show's default persons and,
+    when asked, the file's embedded cover and chapter marks.
 
     :raise NotFound: for an unknown show.
     :raise InvalidInput: for a missing or over-long title.
@@ -49,9 +54,14 @@ def add_episode(
     info = _probe(audio)
     guid = str(uuid.uuid4())
     key = f"{show.slug}/{uuid.uuid4().hex}{info.extension}"
-    with store_file(
-        key, audio, info.mime_type, duration=info.duration, original_filename=filename
-    ) as stored:
+    cover = info.cover if use_cover else None
+    with ExitStack() as stack:
+        stored = stack.enter_context(
+            store_file(
+                key, audio, info.mime_type, duration=info.duration, original_filename=filename
+            )
+        )
+        image = stack.enter_context(_store_cover(show, cover)) if cover else None
         episode = Episode(
             show=show,
             guid=guid,
@@ -59,9 +69,13 @@ def add_episode(
             title=title,
             description=description.strip(),
             audio=stored,
+            image=image,
             published_at=(published_at or utcnow()) if publish else None,
         )
+        if use_chapters:
+            episode.chapters = _chapters((c.start, c.title, c.url) for c in info.chapters)
         db.session.add(episode)
+        _add_default_persons(show, episode)
         db.session.commit()
     return episode
 
@@ -117,15 +131,22 @@ def add_episode_from_upload(
             published_at=utcnow() if publish else None,
         )
         if use_chapters:
-            episode.chapters = [
-                Chapter(start_seconds=c["start"], title=(c["title"] or "")[:255], url=c["url"])
-                for c in probe["chapters"]
-            ]
+            episode.chapters = _chapters(
+                (c["start"], c["title"], c["url"]) for c in probe["chapters"]
+            )
         db.session.add(episode)
         _add_default_persons(show, episode)
         db.session.delete(upload)
         db.session.commit()
     return episode
+
+
+def _chapters(marks: Iterable[tuple[float, str | None, str | None]]) -> list[Chapter]:
+    """The file's chapter marks as rows; titles cut to the column's 255 characters."""
+    return [
+        Chapter(start_seconds=start, title=(title or "")[:255], url=url)
+        for start, title, url in marks
+    ]
 
 
 def _add_default_persons(show: Show, episode: Episode) -> None:

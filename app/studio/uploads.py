@@ -89,6 +89,9 @@ def _save(show: Show, form: NewEpisodeForm, publish: bool):
         description=form.description.data or "",
         filename=upload.filename,
         publish=publish,
+        # Without the script there is no preview to untick them in; the editor can remove them.
+        use_cover=True,
+        use_chapters=True,
     )
 
 

@@ -106,3 +106,33 @@ def test_shows_link_sets_and_removes_a_directory_link(runner, client, show):
     refused = runner.invoke(args=["shows", "link", show, "spotify", "http://insecure"])
     assert refused.exit_code == 1
     assert "https://" in refused.output
+
+
+def test_episodes_add_takes_the_files_cover_chapters_and_the_shows_persons(
+    app, runner, show, audio_dir
+):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Episode, Person
+    from app.services.shows import get_show
+
+    with app.app_context():
+        db.session.add(Person(show_id=get_show(show).id, name="Amira", role="host", position=0))
+        db.session.commit()
+    tagged = str(audio_dir / "tagged.mp3")
+    result = runner.invoke(args=["episodes", "add", show, tagged, "--title", "Med"])
+    assert result.exit_code == 0, result.output
+    assert "3 chapters, cover art)" in result.output
+    plain = runner.invoke(
+        args=["episodes", "add", show, tagged, "--title", "Utan", "--no-file-extras"]
+    )
+    assert plain.exit_code == 0, plain.output
+    assert "chapters" not in plain.output and "cover" not in plain.output
+    with app.app_context():
+        rich, bare = db.session.scalars(select(Episode).order_by(Episode.id)).all()
+        assert (len(rich.chapters), rich.image is not None) == (3, True)
+        assert (len(bare.chapters), bare.image) == (0, None)
+        for episode in (rich, bare):
+            persons = select(Person.name).where(Person.episode_id == episode.id)
+            assert db.session.scalars(persons).all() == ["Amira"]

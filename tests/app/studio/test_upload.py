@@ -178,3 +178,27 @@ class TestBadInput:
         assert response.status_code == 503
         assert "could not be stored" in response.get_data(as_text=True)
         assert row_counts(app) == before[0]
+
+
+def test_a_file_posted_without_the_script_gets_what_a_browser_upload_gets(
+    app, studio, show, audio_dir
+):
+    """The plain form (no JavaScript): the file's cover and chapters, and the show's persons."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Episode, Person
+    from app.services.shows import get_show
+
+    with app.app_context():
+        db.session.add(Person(show_id=get_show(show).id, name="Amira", role="host", position=0))
+        db.session.commit()
+    assert upload(studio, show, audio_dir / "tagged.mp3", title="Med allt").status_code == 302
+    with app.app_context():
+        episode = db.session.scalar(select(Episode))
+        assert [(c.start_seconds, c.title, c.url) for c in episode.chapters] == [
+            (start, title, url) for start, _end, title, url in audio.CHAPTERS
+        ]
+        assert episode.image is not None and episode.image.mime_type == "image/jpeg"
+        persons = select(Person.name).where(Person.episode_id == episode.id)
+        assert db.session.scalars(persons).all() == ["Amira"]
