@@ -30,7 +30,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, UnsupportedMedia
+from app.services.errors import (
+    Conflict,
+    Forbidden,
+    InvalidFields,
+    InvalidInput,
+    NotFound,
+    UnsupportedMedia,
+)
 from app.services.feed_extras import drop_transcript, store_transcript, transcript_refusal
 from app.services.files import delete_stored_quietly, store_file
 from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
@@ -58,18 +65,6 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _BIG_HEADINGS = re.compile(r"<(/?)h[12]>")
 _SMALL_HEADINGS = re.compile(r"<(/?)h[56]>")
 _TAG_LIKE = re.compile(r"<[^<>]*>")
-
-
-class InvalidFields(InvalidInput):
-    """Several fields are wrong at once; ``errors`` maps each field's name to its message.
-
-    Names are the form's: ``title``, ``chapters-2-start``, ``persons-0-name`` ...
-    """
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
 
 
 @dataclass

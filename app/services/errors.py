@@ -6,6 +6,9 @@ for form input, the name of the field it belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class ServiceError(Exception):
     status = 400
@@ -28,6 +31,44 @@ class Forbidden(ServiceError):
 
 class InvalidInput(ServiceError):
     status = 422
+
+
+class InvalidFields(InvalidInput):
+    """Several fields are wrong at once; ``errors`` maps each field's name to its message.
+
+    Names are the form's: ``title``, ``chapters-2-start``, ``persons-0-name`` ...
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors))
+        super().__init__(errors[first], first)
+        self.errors = errors
+
+
+class Refusals:
+    """Run independent checks and keep every refusal, so a form shows them all at once.
+
+    A producer who gets one error per save fixes a long form in as many rounds.
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Record an InvalidInput raised in the block under its field (first one wins)."""
+        try:
+            yield
+        except InvalidFields as exc:
+            for name, message in exc.errors.items():
+                self.errors.setdefault(name, message)
+        except InvalidInput as exc:
+            self.errors.setdefault(exc.field or "", exc.message)
+
+    def raise_any(self) -> None:
+        """:raise InvalidFields: when any check refused its input."""
+        if self.errors:
+            raise InvalidFields(dict(self.errors))
 
 
 class UnsupportedMedia(ServiceError):

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import DirectoryLink, Person, Show
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import InvalidInput, NotFound, Refusals
 from app.services.files import delete_stored_quietly, store_file
 from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.slugs import RESERVED_SHOW_SLUGS, is_valid_slug
@@ -180,20 +180,26 @@ def update_show_settings(show_slug: str, settings: ShowSettings) -> Show:
     in the same transaction (see app.services.feed_cache).
 
     :raise NotFound: for an unknown show.
-    :raise InvalidInput: for the first refused field, named in ``field``: a Show column,
+    :raise InvalidFields: naming every refused field: a Show column,
         ``persons-<row>-<key>`` (row counted from 0 in ``persons``) or ``link_<directory>``.
     """
     from app.services.directories import DIRECTORIES
     from app.services.feed_cache import mark_stale
 
     show = get_show(show_slug)
-    fields = _clean_settings(settings.fields)
-    persons = [_clean_person(person, index) for index, person in enumerate(settings.persons)]
+    refusals = Refusals()
+    fields = _clean_settings(settings.fields, refusals)
+    persons = []
+    for index, person in enumerate(settings.persons):
+        with refusals.check():
+            persons.append(_clean_person(person, index))
     links = {}
     for directory, url in settings.directory_links.items():
-        if directory not in DIRECTORIES:
-            raise InvalidInput(gettext("Unknown directory."), f"link_{directory}")
-        links[directory] = _https_url(url, f"link_{directory}", required=False)
+        with refusals.check():
+            if directory not in DIRECTORIES:
+                raise InvalidInput(gettext("Unknown directory."), f"link_{directory}")
+            links[directory] = _https_url(url, f"link_{directory}", required=False)
+    refusals.raise_any()
     for name, value in fields.items():
         setattr(show, name, value)
     pictures = pictures_of(show.persons)
@@ -233,72 +239,109 @@ def episode_defaults(show: Show) -> dict[str, Any]:
     }
 
 
-def _clean_settings(raw: dict[str, Any]) -> dict[str, Any]:
-    """:raise InvalidInput: for the first field that is missing, too long or malformed."""
+def _clean_settings(raw: dict[str, Any], refusals: Refusals) -> dict[str, Any]:
+    """The fields that pass; each missing, too long or malformed one goes to ``refusals``."""
     fields: dict[str, Any] = {}
-    columns = Show.__table__.c
     for name in SETTINGS_TEXT:
-        if name not in raw:
-            continue
-        value = (raw[name] or "").strip()
-        if name in REQUIRED and not value:
-            raise InvalidInput(gettext("This field is required."), name)
-        length = getattr(columns[name].type, "length", None)
-        if length and len(value) > length:
-            raise InvalidInput(gettext("At most %(count)d characters.", count=length), name)
-        fields[name] = value if value or name == "description" else None
+        if name in raw:
+            with refusals.check():
+                fields[name] = _text_setting(name, raw[name])
     for name in SETTINGS_FLAGS:
         if name in raw:
             fields[name] = bool(raw[name])
-    _check_show_values(fields)
+    for check in SHOW_VALUE_CHECKS:
+        with refusals.check():
+            check(fields)
     if "feed_page_size" in raw:
-        fields["feed_page_size"] = _page_size(raw["feed_page_size"])
+        with refusals.check():
+            fields["feed_page_size"] = _page_size(raw["feed_page_size"])
     if "funding" in raw:
-        fields["funding"] = [
-            {"url": _https_url(url, "funding"), "text": text or url}
-            for url, text in _pairs(raw["funding"], "funding")
-        ]
+        with refusals.check():
+            fields["funding"] = [
+                {"url": _https_url(url, "funding"), "text": text or url}
+                for url, text in _pairs(raw["funding"], "funding")
+            ]
     if "txts" in raw:
-        fields["txts"] = [
-            {"text": text, "purpose": purpose} if text else {"text": purpose}
-            for purpose, text in _pairs(raw["txts"], "txts")
-        ]
+        with refusals.check():
+            fields["txts"] = [
+                {"text": text, "purpose": purpose} if text else {"text": purpose}
+                for purpose, text in _pairs(raw["txts"], "txts")
+            ]
     if "podroll" in raw:
-        fields["podroll"] = [
-            {"feed_guid": _guid(guid), "feed_url": url or None}
-            for guid, url in _pairs(raw["podroll"], "podroll")
-        ]
+        with refusals.check():
+            fields["podroll"] = [
+                {"feed_guid": _guid(guid), "feed_url": url or None}
+                for guid, url in _pairs(raw["podroll"], "podroll")
+            ]
     return fields
 
 
-def _check_show_values(fields: dict[str, Any]) -> None:
-    """The checks beyond length: language tag, email, zone, category, choices and URLs."""
-    from app.services.feed_extras import ITUNES_TYPES, MEDIUMS
-    from app.services.users import normal_email
-    from feeds.categories import is_valid_category
+def _text_setting(name: str, raw: str | None) -> str | None:
+    """:raise InvalidInput: for a required field left empty or one too long for its column."""
+    value = (raw or "").strip()
+    if name in REQUIRED and not value:
+        raise InvalidInput(gettext("This field is required."), name)
+    length = getattr(Show.__table__.c[name].type, "length", None)
+    if length and len(value) > length:
+        raise InvalidInput(gettext("At most %(count)d characters.", count=length), name)
+    return value if value or name == "description" else None
 
-    if "language" in fields and not LANGUAGE_TAG.match(fields["language"]):
+
+def _check_language(fields: dict[str, Any]) -> None:
+    if "language" in fields and not LANGUAGE_TAG.match(fields["language"] or ""):
         raise InvalidInput(gettext("Give a language code such as “sv” or “en”."), "language")
+
+
+def _check_emails(fields: dict[str, Any]) -> None:
+    """Emails are stored normalized, as accounts compare them."""
+    from app.services.users import normal_email
+
+    refusals = Refusals()
     for name in ("owner_email", "locked_owner"):
         if fields.get(name):
-            try:
-                fields[name] = normal_email(fields[name])
-            except InvalidInput as exc:
-                raise InvalidInput(exc.message, name) from None
-    if "timezone" in fields and not _is_time_zone(fields["timezone"]):
+            with refusals.check():
+                try:
+                    fields[name] = normal_email(fields[name])
+                except InvalidInput as exc:
+                    raise InvalidInput(exc.message, name) from None
+    refusals.raise_any()
+
+
+def _check_timezone(fields: dict[str, Any]) -> None:
+    if "timezone" in fields and not _is_time_zone(fields["timezone"] or ""):
         raise InvalidInput(gettext("Give a time zone such as “Europe/Stockholm”."), "timezone")
+
+
+def _check_category(fields: dict[str, Any]) -> None:
+    from feeds.categories import is_valid_category
+
     if "category" in fields and not is_valid_category(
         fields["category"], fields.get("subcategory")
     ):
         raise InvalidInput(
             gettext("This subcategory does not belong to the category."), "subcategory"
         )
-    if fields.get("itunes_type", "episodic") not in ITUNES_TYPES:
-        raise InvalidInput(gettext("Choose episodic or serial."), "itunes_type")
-    if fields.get("medium", "podcast") not in MEDIUMS:
-        raise InvalidInput(gettext("Choose a medium from the list."), "medium")
+
+
+def _check_choices(fields: dict[str, Any]) -> None:
+    from app.services.feed_extras import ITUNES_TYPES, MEDIUMS
+
+    refusals = Refusals()
+    with refusals.check():
+        if fields.get("itunes_type", "episodic") not in ITUNES_TYPES:
+            raise InvalidInput(gettext("Choose episodic or serial."), "itunes_type")
+    with refusals.check():
+        if fields.get("medium", "podcast") not in MEDIUMS:
+            raise InvalidInput(gettext("Choose a medium from the list."), "medium")
+    refusals.raise_any()
+
+
+def _check_new_feed_url(fields: dict[str, Any]) -> None:
     if fields.get("new_feed_url"):
         _https_url(fields["new_feed_url"], "new_feed_url", schemes=("https", "http"))
+
+
+def _check_analytics_prefix(fields: dict[str, Any]) -> None:
     prefix = fields.get("analytics_prefix")
     schemes = ("https", "http")  # as app.services.analytics accepts on the statistics page
     if prefix and not (
@@ -309,11 +352,27 @@ def _check_show_values(fields: dict[str, Any]) -> None:
         raise InvalidInput(
             gettext("The prefix is an https:// address ending in “/”."), "analytics_prefix"
         )
+
+
+def _check_location(fields: dict[str, Any]) -> None:
     if fields.get("location_geo") and not GEO_URI.match(fields["location_geo"]):
         raise InvalidInput(
             gettext("Write the position as geo:latitude,longitude, e.g. geo:55.6,13.0."),
             "location_geo",
         )
+
+
+# The checks beyond length, each on its own field(s), so all their refusals are reported.
+SHOW_VALUE_CHECKS = (
+    _check_language,
+    _check_emails,
+    _check_timezone,
+    _check_category,
+    _check_choices,
+    _check_new_feed_url,
+    _check_analytics_prefix,
+    _check_location,
+)
 
 
 def _is_time_zone(name: str) -> bool:
@@ -372,21 +431,23 @@ def _https_url(
 
 
 def _clean_person(person: dict[str, str | None], index: int) -> dict[str, str | None]:
-    """:raise InvalidInput: for a person without a name, with a field that is too long or
-    an address that is not one; ``field`` names the cell, e.g. ``persons-0-name``."""
+    """:raise InvalidFields: for a person without a name, with fields that are too long or
+    addresses that are not; each name is the cell's, e.g. ``persons-0-name``."""
     cleaned = {key: (person.get(key) or "").strip() or None for key in PERSON_KEYS}
+    refusals = Refusals()
     if not cleaned["name"]:
-        raise InvalidInput(gettext("Every person needs a name."), f"persons-{index}-name")
+        refusals.errors[f"persons-{index}-name"] = gettext("Every person needs a name.")
     columns = Person.__table__.c
     for key, value in cleaned.items():
-        if value and len(value) > columns[key].type.length:
-            raise InvalidInput(
-                gettext("At most %(count)d characters.", count=columns[key].type.length),
-                f"persons-{index}-{key}",
-            )
-    for key in ("img", "href"):
-        if cleaned[key]:
-            _https_url(cleaned[key], f"persons-{index}-{key}", schemes=("https", "http"))
+        with refusals.check():
+            if value and len(value) > columns[key].type.length:
+                raise InvalidInput(
+                    gettext("At most %(count)d characters.", count=columns[key].type.length),
+                    f"persons-{index}-{key}",
+                )
+            if value and key in ("img", "href"):
+                _https_url(value, f"persons-{index}-{key}", schemes=("https", "http"))
+    refusals.raise_any()
     return cleaned
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from app.services import accounts, shows
 from app.services.directories import DIRECTORIES
-from app.services.errors import InvalidInput, ServiceError
+from app.services.errors import InvalidFields, InvalidInput, ServiceError
 from app.services.pictures import picture_url
 from app.services.shows import PERSON_KEYS, ShowSettings
 from app.studio import bp
@@ -112,13 +112,17 @@ def _settings(form: ShowSettingsForm, persons: list[dict], links: dict[str, str]
 
 
 def _attach_settings_error(form: ShowSettingsForm, exc: ServiceError) -> dict[str, str]:
-    """A form field's error goes on the field; a person cell's (``persons-0-name``) or a
+    """Each form field's error goes on the field; a person cell's (``persons-0-name``) or a
     directory link's (``link_apple``) comes back by input id, for the template to show
     beside that input."""
-    if exc.field and exc.field.startswith(("persons-", "link_")):
-        return {exc.field: exc.message}
-    attach_error(form, exc)
-    return {}
+    errors = exc.errors if isinstance(exc, InvalidFields) else {exc.field or "": exc.message}
+    cells = {}
+    for name, message in errors.items():
+        if name.startswith(("persons-", "link_")):
+            cells[name] = message
+        else:
+            attach_error(form, InvalidInput(message, name or None))
+    return cells
 
 
 @bp.post("/<show_slug>/settings/artwork")

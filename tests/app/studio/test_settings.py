@@ -228,6 +228,42 @@ def test_bad_directory_link_is_refused_beside_it(app, show_admin):
     assert database_dump(app) == before
 
 
+def test_every_refused_field_is_shown_at_once(app, show_admin):
+    """A producer fixing a long form sees all its mistakes after one save, not one per save."""
+    data = form_of(show_admin)
+    data.update(
+        {
+            "language": ["svenska språket"],
+            "owner_email": ["inte-en-adress"],
+            "timezone": ["Europe/Malmo"],
+            "location_geo": ["Malmö"],
+            "podroll": ["inte-en-guid"],
+            "person_name": ["", "Bo", ""],
+            "person_role": ["host", "guest", ""],
+            "person_href": ["", "inte en adress", ""],
+            "link_spotify": ["http://open.spotify.com/show/1"],
+        }
+    )
+    before = database_dump(app)
+    response = show_admin.post(SETTINGS, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for field, message in {
+        "language": "language code",
+        "owner_email": "valid email",
+        "timezone": "time zone",
+        "location_geo": "geo:",
+        "podroll": "GUID",
+    }.items():
+        error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+        assert error and message in error.group(1), field
+    assert described_input(page, "persons-0-name")[1] == "Every person needs a name."
+    assert described_input(page, "persons-1-href")[1].startswith("Give a full address")
+    assert described_input(page, "link_spotify")[1].startswith("Give a full address")
+    assert page.count('aria-invalid="true"') == 8
+    assert database_dump(app) == before
+
+
 # --- artwork ---------------------------------------------------------------------
 
 
