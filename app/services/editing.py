@@ -1,5 +1,5 @@
 """The episode editor's use cases: edit, publish, schedule, artwork, transcripts, chapters,
-replace the audio, delete.
+other formats of the audio, replace the audio, delete.
 
 Each public function loads the episode by show *and* id (another show's id is a
 404), validates everything before it changes anything, and commits once. Stored
@@ -29,7 +29,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Chapter, DeletedGuid, Episode, Person, Show, StoredFile, Transcript, utcnow
+from app.models import (
+    AlternateEnclosure,
+    Chapter,
+    DeletedGuid,
+    Episode,
+    Person,
+    Show,
+    StoredFile,
+    Transcript,
+    utcnow,
+)
 from app.services.errors import (
     Conflict,
     Forbidden,
@@ -38,7 +48,14 @@ from app.services.errors import (
     NotFound,
     UnsupportedMedia,
 )
-from app.services.feed_extras import drop_transcript, store_transcript, transcript_refusal
+from app.services.feed_extras import (
+    alternate_title,
+    check_alternate,
+    drop_transcript,
+    store_alternate,
+    store_transcript,
+    transcript_refusal,
+)
 from app.services.files import delete_stored_quietly, store_file
 from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.services.uploads import refusal_message
@@ -595,6 +612,69 @@ def remove_transcript(
     drop_transcript(episode, old)
 
 
+# --- other formats (podcast:alternateEnclosure) ---------------------------------------
+
+
+def add_alternate_enclosure(
+    show: Show,
+    episode_id: int,
+    audio: BinaryIO,
+    *,
+    lock_version: int,
+    editor: bool,
+    title: str = "",
+    filename: str | None = None,
+) -> AlternateEnclosure:
+    """Store the episode's audio in another format; the feed offers it as
+    podcast:alternateEnclosure beside the main enclosure.
+
+    Checked as the command line checks it (``feed_extras.check_alternate``)
+    before anything is stored.
+
+    :raise UnsupportedMedia: (field ``alternate``) for a file that is not audio we
+        can publish; nothing is stored.
+    :raise InvalidInput: (field ``alternate``) for a type the episode already offers
+        or audio of another length; (field ``alternate_title``) for a long title.
+    :raise Conflict: when someone saved the episode since ``lock_version``.
+    """
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    checked_title = alternate_title(title, "alternate_title")
+    info = check_alternate(episode, audio, "alternate")
+    _bump(episode, lock_version)
+    return store_alternate(episode, audio, info, title=checked_title, filename=filename)
+
+
+def remove_alternate_enclosure(
+    show: Show, episode_id: int, alternate_id: int, *, lock_version: int, editor: bool
+) -> str:
+    """Remove one of the episode's other formats: its row, its file's row, and after
+    the commit its object. Returns its name (``alternate_name``), to tell the producer.
+
+    :raise NotFound: for an alternate that is not this episode's.
+    :raise Conflict: when someone saved the episode since ``lock_version``.
+    """
+    episode = get_episode(show, episode_id)
+    _check_role(episode, editor, "save")
+    alternate = next((a for a in episode.alternate_enclosures if a.id == alternate_id), None)
+    if alternate is None:
+        raise NotFound(_("This episode has no such audio format."))
+    _bump(episode, lock_version)
+    name, stored = alternate_name(alternate), alternate.file
+    key = stored.storage_key
+    episode.alternate_enclosures.remove(alternate)
+    db.session.flush()
+    db.session.delete(stored)
+    db.session.commit()
+    delete_stored_quietly([key])
+    return name
+
+
+def alternate_name(alternate: AlternateEnclosure) -> str:
+    """What the producer calls the format: its title, else its MIME type."""
+    return alternate.title or alternate.file.mime_type
+
+
 # --- chapter imports -----------------------------------------------------------------
 
 
@@ -762,7 +842,7 @@ def replace_audio(
         dropped_soundbites=tuple(
             (b["start"], b["duration"], b.get("title")) for b in dropped_bites
         ),
-        dropped_alternates=tuple(a.title or a.file.mime_type for a in alternates),
+        dropped_alternates=tuple(alternate_name(a) for a in alternates),
         file_chapters=len(info.chapters),
         chapters_from_file=file_chapters is not None,
     )

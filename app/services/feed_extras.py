@@ -15,6 +15,7 @@ from flask_babel import gettext
 from sqlalchemy import Integer, delete, select
 
 from app.extensions import db
+from app.formatting import clock
 from app.models import AlternateEnclosure, Chapter, Episode, Person, Show, Transcript
 from app.services.episodes import get_published_episode
 from app.services.errors import InvalidInput, NotFound, UnsupportedMedia
@@ -32,7 +33,7 @@ from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
 from feeds.chapters import render_chapters
 from feeds.notes import sanitize_notes
-from media.probe import UnsupportedAudio, probe_audio
+from media.probe import AudioInfo, UnsupportedAudio, probe_audio
 from media.transcripts import (
     FORMATS,
     Cue,
@@ -350,6 +351,11 @@ def transcript_document(show_slug: str, episode_slug: str, language: str, fmt: s
     return render_transcript(cues_from_data(cues), fmt, language=language, title=episode.title)
 
 
+# Encoders pad and trim differently, so the same episode in two formats differs by a
+# fraction of a second; more than this is another edit (or another episode).
+ALTERNATE_DURATION_TOLERANCE = 2.0
+
+
 def add_alternate_enclosure(
     show_slug: str,
     episode_slug: str,
@@ -360,16 +366,92 @@ def add_alternate_enclosure(
 ) -> AlternateEnclosure:
     """Store the episode's audio in another format for podcast:alternateEnclosure.
 
-    Probed like any upload, so only audio we can publish is kept.
+    The command line's way in; the studio's is ``app.services.editing``. Both
+    check with ``check_alternate`` and store with ``store_alternate``.
 
     :raise UnsupportedMedia: when the file is not audio we can publish.
+    :raise InvalidInput: for a type the episode already offers, audio of another
+        length, or a title that is too long.
     """
     episode = _episode(show_slug, episode_slug)
+    title = alternate_title(title, "title")
+    info = check_alternate(episode, audio, "audio")
+    return store_alternate(episode, audio, info, title=title, filename=filename)
+
+
+def alternate_title(title: str | None, field: str) -> str | None:
+    """The title apps show for the format ("Opus, lower bandwidth"); blank means none.
+
+    :raise InvalidInput: (``field``) when it does not fit its column.
+    """
+    title = (title or "").strip()
+    limit = AlternateEnclosure.__table__.c.title.type.length
+    if len(title) > limit:
+        raise InvalidInput(
+            gettext("The title may be at most %(count)d characters.", count=limit), field
+        )
+    return title or None
+
+
+def check_alternate(episode: Episode, audio: BinaryIO, field: str) -> AudioInfo:
+    """Probe ``audio`` and refuse what would be no use as another format of the episode.
+
+    Refused: anything we cannot publish; a MIME type the episode already offers
+    (apps choose by type, so a second file of one type is never picked); a
+    length that is not the main audio's, give or take
+    ``ALTERNATE_DURATION_TOLERANCE``: it must be the same episode.
+
+    :raise UnsupportedMedia: (``field``) when the file is not audio we can publish.
+    :raise InvalidInput: (``field``) for a duplicate type or another length.
+    """
     try:
         info = probe_audio(audio)
     except UnsupportedAudio as exc:
-        raise UnsupportedMedia(refusal_message(exc.code), "audio", code=exc.code) from exc
-    key = f"{show_slug}/{uuid.uuid4().hex}{info.extension}"
+        raise UnsupportedMedia(refusal_message(exc.code), field, code=exc.code) from exc
+    if info.mime_type == episode.audio.mime_type:
+        raise InvalidInput(
+            gettext(
+                "The episode's audio is already %(type)s. Upload another format, "
+                "for example Opus or AAC (M4A).",
+                type=info.mime_type,
+            ),
+            field,
+        )
+    if any(a.file.mime_type == info.mime_type for a in episode.alternate_enclosures):
+        raise InvalidInput(
+            gettext(
+                "The episode already has another format of type %(type)s. "
+                "Remove it first to replace it.",
+                type=info.mime_type,
+            ),
+            field,
+        )
+    main = episode.audio.duration
+    if main is not None and abs(info.duration - main) > ALTERNATE_DURATION_TOLERANCE:
+        raise InvalidInput(
+            gettext(
+                "The file is %(length)s long but the episode's audio is %(main)s. "
+                "Another format must be the same recording.",
+                length=clock(info.duration),
+                main=clock(main),
+            ),
+            field,
+        )
+    return info
+
+
+def store_alternate(
+    episode: Episode,
+    audio: BinaryIO,
+    info: AudioInfo,
+    *,
+    title: str | None,
+    filename: str | None,
+) -> AlternateEnclosure:
+    """Store checked audio (``check_alternate``) as one of the episode's other formats,
+    and commit; a failed commit removes the object again.
+    """
+    key = f"{episode.show.slug}/{uuid.uuid4().hex}{info.extension}"
     with store_file(
         key, audio, info.mime_type, duration=info.duration, original_filename=filename
     ) as stored:

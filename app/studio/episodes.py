@@ -322,6 +322,56 @@ def episode_transcript(show_slug: str, episode_id: int):
     return _back(show, episode_id, _("The transcript is saved."), "#transcripts")
 
 
+@bp.post("/<show_slug>/episodes/<int:episode_id>/alternates")
+@login_required
+def add_alternate(show_slug: str, episode_id: int):
+    """Add the episode's audio in another format (podcast:alternateEnclosure).
+
+    :raise 404: for another show's episode. :raise 415: for a file that is not audio.
+    :raise 422: for a format the episode already has, or audio of another length.
+    """
+    show = studio_show(show_slug, "author")
+    editing.get_episode(show, episode_id)
+    try:
+        audio = _upload("alternate")
+        if audio is None:
+            raise InvalidInput(_("Choose an audio file."), "alternate")
+        editing.add_alternate_enclosure(
+            show,
+            episode_id,
+            audio.stream,
+            lock_version=_lock_version(),
+            editor=can(show, "editor"),
+            title=request.form.get("alternate_title", ""),
+            filename=audio.filename,
+        )
+    except ServiceError as exc:
+        return _file_error(show, episode_id, exc)
+    return _back(show, episode_id, _("The other audio format is saved."), "#alternates")
+
+
+@bp.post("/<show_slug>/episodes/<int:episode_id>/alternates/<int:alternate_id>/remove")
+@login_required
+def remove_alternate(show_slug: str, episode_id: int, alternate_id: int):
+    """Remove one of the episode's other audio formats, file and all.
+
+    :raise 404: for another show's episode or another episode's format.
+    """
+    show = studio_show(show_slug, "author")
+    editing.get_episode(show, episode_id)
+    try:
+        name = editing.remove_alternate_enclosure(
+            show,
+            episode_id,
+            alternate_id,
+            lock_version=_lock_version(),
+            editor=can(show, "editor"),
+        )
+    except ServiceError as exc:
+        return _file_error(show, episode_id, exc)
+    return _back(show, episode_id, _("“%(name)s” is removed.", name=name), "#alternates")
+
+
 @bp.post("/<show_slug>/episodes/<int:episode_id>/chapters/import")
 @login_required
 def import_chapters(show_slug: str, episode_id: int):

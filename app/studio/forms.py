@@ -97,7 +97,8 @@ class EpisodeEditForm(FlaskForm):
 
 
 class EpisodeFileForm(FlaskForm):
-    """The editor's smaller forms: artwork, a transcript, a chapters file, new audio.
+    """The editor's smaller forms: artwork, a transcript, a chapters file, another format,
+    new audio.
 
     CSRF is checked for every POST by CSRFProtect; the token is rendered by hand.
     """
@@ -109,6 +110,11 @@ class EpisodeFileForm(FlaskForm):
     language = StringField(lazy_gettext("Language code"), render_kw={"maxlength": 35})
     transcript = FileField(lazy_gettext("Transcript file (WebVTT, SRT, JSON or HTML)"))
     chapters_file = FileField(lazy_gettext("Chapters file (JSON chapters 1.2)"))
+    alternate = FileField(lazy_gettext("Audio file in another format"))
+    alternate_title = StringField(
+        lazy_gettext("Title (optional)"),
+        render_kw={"maxlength": 128, "placeholder": lazy_gettext("Opus, lower bandwidth")},
+    )
     audio = FileField(lazy_gettext("New audio file"))
     use_file_chapters = BooleanField(
         lazy_gettext("Use the new file's chapter marks instead of the chapters above")

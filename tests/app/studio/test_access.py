@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from app.services.episodes import add_episode
+from app.services.feed_extras import add_alternate_enclosure
 from app.services.shows import create_show, get_show
 from tests.app.conftest import stored_keys
 from tests.app.studio.conftest import client_as, database_dump, member, token_of
@@ -40,7 +41,13 @@ def two_shows(app, show, audio_dir):
         create_show(SHOW_B, title="B-podden", language="sv", owner_email="b@example.org")
         with (audio_dir / "tone.mp3").open("rb") as audio:
             episode = add_episode(SHOW_B, audio, title="B:s avsnitt", filename="tone.mp3")
-        episode_b = {"episode_id": episode.id, "episode_slug": episode.slug}
+        with (audio_dir / "tone.opus").open("rb") as opus:
+            alternate = add_alternate_enclosure(SHOW_B, episode.slug, opus, title="Opus")
+        episode_b = {
+            "episode_id": episode.id,
+            "episode_slug": episode.slug,
+            "alternate_id": alternate.id,
+        }
         b_id = get_show(SHOW_B).id
     b_member = member(app, SHOW_B, "b-member@example.org", "admin")
     member(app, show, "a-admin@example.org", "admin")

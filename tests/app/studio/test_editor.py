@@ -338,6 +338,7 @@ def test_post_without_csrf_token_is_refused(studio, app, show, episode_id):
         ("post", "artwork"),
         ("post", "transcripts"),
         ("post", "chapters/import"),
+        ("post", "alternates"),
         ("post", "audio"),
         ("get", "delete"),
         ("post", "delete"),
