@@ -186,6 +186,26 @@ def add_episode(
     click.echo(f"Added episode {episode.slug} ({state}, {episode.audio.duration:.1f} s{extras})")
 
 
+@episodes_cli.command("add-format")
+@click.argument("show")
+@click.argument("episode")
+@click.argument("file", type=click.File("rb"))
+@click.option("--title", default="", help="What apps show for it, e.g. “Opus, lower bandwidth”.")
+def add_format(show: str, episode: str, file, title: str) -> None:
+    """Offer FILE as another format of EPISODE (its slug) of SHOW: podcast:alternateEnclosure.
+
+    The same checks as the studio's "Other audio formats": the same recording, a new format.
+    """
+    from app.services.feed_extras import add_alternate_enclosure
+
+    with service_errors():
+        alternate = add_alternate_enclosure(
+            show, episode, file, title=title, filename=Path(file.name).name
+        )
+    kind = alternate.file.mime_type + (f"; codecs={alternate.codecs}" if alternate.codecs else "")
+    click.echo(f"Added {kind} ({alternate.file.size} bytes) to {episode}")
+
+
 @contextmanager
 def feed_urls() -> Iterator[None]:
     """Feeds carry absolute URLs; outside a request they come from PUBLIC_BASE_URL.

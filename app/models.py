@@ -354,6 +354,7 @@ class AlternateEnclosure(db.Model):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
     title: Mapped[str | None] = mapped_column(String(128))
     bitrate: Mapped[int | None] = mapped_column(Integer)
+    codecs: Mapped[str | None] = mapped_column(String(64))  # RFC 6381; Opus and Vorbis share a type
 
     file: Mapped[StoredFile] = relationship()
 

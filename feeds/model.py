@@ -84,6 +84,7 @@ class AlternateEnclosure:
     bitrate: float | None = None
     title: str | None = None
     default: bool = False
+    codecs: str | None = None  # RFC 6381, e.g. "opus": apps pick what they can play
 
 
 @dataclass(frozen=True)

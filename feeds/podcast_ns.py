@@ -185,6 +185,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
                 length=alternate.length,
                 bitrate=alternate.bitrate,
                 title=alternate.title,
+                codecs=alternate.codecs or None,
                 default=True if alternate.default else None,
             )
             _el(element, "source", uri=alternate.url)

@@ -29,6 +29,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 __all__ = [
+    "CODECS",
     "MIME_TYPES",
     "SUPPORTED_FORMATS",
     "AudioInfo",
@@ -64,6 +65,10 @@ _FORMAT_NAMES: dict[str, str] = {
     "wav": "WAV",
 }
 _SUPPORTED_LIST = "MP3, M4A (AAC), Opus, Ogg Vorbis, FLAC and WAV"
+
+#: RFC 6381 codec names, as podcast:alternateEnclosure's ``codecs`` wants them; an M4A
+#: says its own (``mp4a.40.2`` for AAC-LC, ``alac``). ``1`` is WAVE's PCM (RFC 2361).
+CODECS: dict[str, str] = {"mp3": "mp3", "opus": "opus", "ogg": "vorbis", "flac": "flac", "wav": "1"}
 
 # A header may promise more audio than the file holds by this much before we
 # call the file cut short: encoders' estimates and trailing tags stay well below.
@@ -158,6 +163,7 @@ class AudioInfo:
     tags: AudioTags
     cover: CoverArt | None
     chapters: tuple[Chapter, ...]
+    codecs: str = ""  # RFC 6381: tells Opus from Vorbis, which share audio/ogg
 
 
 class UnsupportedAudio(ValueError):
@@ -423,6 +429,7 @@ def _read_m4a(fileobj: BinaryIO, size: int, tag_end: int) -> AudioInfo:
         tags=_mp4_tags(tags),
         cover=_mp4_cover(tags),
         chapters=_mp4_chapters(mp4.chapters, duration),
+        codecs=codec,
     )
 
 
@@ -710,6 +717,7 @@ def _build(
     tags: AudioTags,
     cover: CoverArt | None,
     chapters: Sequence[Chapter],
+    codecs: str | None = None,
 ) -> AudioInfo:
     """Assemble the result, turning mutagen's 0-for-unknown into None."""
     return AudioInfo(
@@ -723,6 +731,7 @@ def _build(
         tags=tags,
         cover=cover,
         chapters=tuple(chapters),
+        codecs=codecs or CODECS.get(fmt, ""),
     )
 
 

@@ -276,6 +276,7 @@ def load_extras(show: Show, urls: FeedUrls) -> EpisodeExtras:
                 mime_type=stored.mime_type,
                 bitrate=alt.bitrate,
                 title=alt.title,
+                codecs=alt.codecs,
             )
         )
     return extras

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 from flask_babel import gettext
@@ -29,11 +29,13 @@ from app.services.pictures import (
 )
 from app.services.shows import get_show
 from app.services.uploads import refusal_message
+from app.storage import current_storage
 from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
 from feeds.chapters import render_chapters
 from feeds.notes import sanitize_notes
 from media.probe import AudioInfo, UnsupportedAudio, probe_audio
+from media.storage import StorageError
 from media.transcripts import (
     FORMATS,
     Cue,
@@ -396,8 +398,9 @@ def alternate_title(title: str | None, field: str) -> str | None:
 def check_alternate(episode: Episode, audio: BinaryIO, field: str) -> AudioInfo:
     """Probe ``audio`` and refuse what would be no use as another format of the episode.
 
-    Refused: anything we cannot publish; a MIME type the episode already offers
-    (apps choose by type, so a second file of one type is never picked); a
+    Refused: anything we cannot publish; a format the episode already offers
+    (apps choose by type and codecs, so a second file of one format is never
+    picked; Opus and Vorbis share ``audio/ogg`` but differ in codecs); a
     length that is not the main audio's, give or take
     ``ALTERNATE_DURATION_TOLERANCE``: it must be the same episode.
 
@@ -408,7 +411,7 @@ def check_alternate(episode: Episode, audio: BinaryIO, field: str) -> AudioInfo:
         info = probe_audio(audio)
     except UnsupportedAudio as exc:
         raise UnsupportedMedia(refusal_message(exc.code), field, code=exc.code) from exc
-    if info.mime_type == episode.audio.mime_type:
+    if _same_format(info, episode.audio.mime_type, lambda: _main_codecs(episode)):
         raise InvalidInput(
             gettext(
                 "The episode's audio is already %(type)s. Upload another format, "
@@ -417,7 +420,10 @@ def check_alternate(episode: Episode, audio: BinaryIO, field: str) -> AudioInfo:
             ),
             field,
         )
-    if any(a.file.mime_type == info.mime_type for a in episode.alternate_enclosures):
+    if any(
+        _same_format(info, a.file.mime_type, lambda a=a: a.codecs)
+        for a in episode.alternate_enclosures
+    ):
         raise InvalidInput(
             gettext(
                 "The episode already has another format of type %(type)s. "
@@ -440,6 +446,27 @@ def check_alternate(episode: Episode, audio: BinaryIO, field: str) -> AudioInfo:
     return info
 
 
+def _same_format(info: AudioInfo, mime_type: str, codecs: Callable[[], str | None]) -> bool:
+    """Whether ``info`` is the format of a file of ``mime_type``, whose codecs are asked
+    only when the type cannot tell (Ogg) and are unknown for files stored before codecs were.
+    """
+    if info.mime_type != mime_type:
+        return False
+    if mime_type != "audio/ogg":
+        return True
+    known = codecs()
+    return known is None or known == info.codecs
+
+
+def _main_codecs(episode: Episode) -> str | None:
+    """The codecs of the episode's own audio, read from the stored file's header blocks."""
+    try:
+        with current_storage().open(episode.audio.storage_key) as stream:
+            return probe_audio(stream).codecs or None
+    except (StorageError, UnsupportedAudio, OSError):
+        return None  # unknown: treated as the same format, as before codecs were recorded
+
+
 def store_alternate(
     episode: Episode,
     audio: BinaryIO,
@@ -456,7 +483,10 @@ def store_alternate(
         key, audio, info.mime_type, duration=info.duration, original_filename=filename
     ) as stored:
         alternate = AlternateEnclosure(
-            file=stored, title=title, bitrate=int(info.bitrate) if info.bitrate else None
+            file=stored,
+            title=title,
+            bitrate=int(info.bitrate) if info.bitrate else None,
+            codecs=info.codecs or None,
         )
         episode.alternate_enclosures.append(alternate)
         db.session.commit()

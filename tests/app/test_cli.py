@@ -136,3 +136,33 @@ def test_episodes_add_takes_the_files_cover_chapters_and_the_shows_persons(
         for episode in (rich, bare):
             persons = select(Person.name).where(Person.episode_id == episode.id)
             assert db.session.scalars(persons).all() == ["Amira"]
+
+
+def test_episodes_add_format_offers_another_format_or_says_why_not(app, runner, show, audio_dir):
+    from lxml import etree
+
+    added = runner.invoke(
+        args=["episodes", "add", show, str(audio_dir / "tone.mp3"), "--title", "Ett", "--publish"]
+    )
+    assert added.exit_code == 0, added.output
+    opus = str(audio_dir / "tone.opus")
+    result = runner.invoke(args=["episodes", "add-format", show, "ett", opus, "--title", "Opus"])
+    assert result.exit_code == 0, result.output
+    assert "Added audio/ogg; codecs=opus (" in result.output
+    before = row_counts(app), stored_keys(app)
+    again = runner.invoke(args=["episodes", "add-format", show, "ett", opus])
+    assert again.exit_code == 1
+    assert again.output.startswith("Error: The episode already has another format")
+    missing = runner.invoke(args=["episodes", "add-format", show, "nej", opus])
+    assert missing.exit_code == 1 and "There is no such episode." in missing.output
+    assert (row_counts(app), stored_keys(app)) == before
+    feed = etree.fromstring(app.test_client().get(f"/{show}/feed.xml").data)
+    [element] = feed.xpath(
+        "//podcast:alternateEnclosure",
+        namespaces={"podcast": "https://podcastindex.org/namespace/1.0"},
+    )
+    assert (element.get("type"), element.get("codecs"), element.get("title")) == (
+        "audio/ogg",
+        "opus",
+        "Opus",
+    )

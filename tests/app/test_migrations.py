@@ -60,6 +60,34 @@ def test_transcripts_stored_before_0010_are_indexed_by_the_upgrade(app, show, au
         ]
 
 
+def test_0014_gives_existing_alternates_their_codecs(app, show, audio_dir):
+    """Rows from before 0014 get codecs from their stored file's extension, chosen by the probe."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select, text
+
+    from app.models import AlternateEnclosure
+    from app.services.episodes import add_episode
+    from app.services.feed_extras import add_alternate_enclosure
+
+    with app.app_context():
+        with (audio_dir / "tone.mp3").open("rb") as audio:
+            slug = add_episode(show, audio, title="Avsnitt").slug
+        for name in ("tone.opus", "tone.ogg", "tone.m4a"):
+            with (audio_dir / name).open("rb") as audio:
+                add_alternate_enclosure(show, slug, audio)
+        db.session.remove()
+        try:
+            downgrade(revision="0013_import_extras")
+            columns = db.session.execute(text("SELECT * FROM alternate_enclosures")).keys()
+            assert "codecs" not in columns
+            db.session.remove()
+        finally:
+            upgrade()
+        rows = db.session.scalars(select(AlternateEnclosure).order_by(AlternateEnclosure.id))
+        # An M4A may hold AAC or Apple Lossless: unknown until uploaded again.
+        assert [row.codecs for row in rows] == ["opus", "vorbis", None]
+
+
 KEPT_TABLES = ("shows", "users", "memberships", "episodes", "chapters", "persons", "stored_files")
 
 
@@ -143,10 +171,12 @@ def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
     """A row whose foreign key points nowhere (SQLite let them in before the app turned
     enforcement on) stops the downgrade after 0013 had already rebuilt ``chapters``:
     everything rolls back, DDL included, and foreign keys are enforced again."""
-    from flask_migrate import downgrade
+    from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
     with app.app_context():
+        db.session.remove()
+        downgrade(revision="0013_import_extras")  # so that 0013's is the first step to undo
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.exec_driver_sql(
@@ -171,7 +201,9 @@ def test_a_failed_migration_on_sqlite_changes_nothing(app, show, capfd):
         assert "transcript = new.transcript_text" in trigger
         db.session.execute(text("DELETE FROM chapters WHERE episode_id = 999"))
         db.session.commit()
+        with db.engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+            assert revision == "0013_import_extras"
+        db.session.remove()
+        upgrade()
     assert schema_differences(app) == []
-    with app.app_context(), db.engine.connect() as connection:
-        revision = MigrationContext.configure(connection).get_current_revision()
-        assert revision == "0013_import_extras"

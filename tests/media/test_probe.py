@@ -103,6 +103,22 @@ def test_bitrates_are_bits_per_second(audio_dir: Path) -> None:
     assert probe(audio_dir / "tone.wav").bitrate == 44100 * 16
 
 
+CODECS = {
+    "tone.mp3": "mp3",
+    "tone.m4a": "mp4a.40.2",  # AAC-LC, as the MP4 sample description says
+    "tone.opus": "opus",
+    "tone.ogg": "vorbis",
+    "tone.flac": "flac",
+    "tone.wav": "1",
+}
+
+
+@pytest.mark.parametrize("name", CODECS)
+def test_codecs_are_rfc_6381_names(audio_dir: Path, name: str) -> None:
+    """podcast:alternateEnclosure's codecs: what tells Opus from Vorbis, both audio/ogg."""
+    assert probe(audio_dir / name).codecs == CODECS[name]
+
+
 def test_supported_formats_and_mime_types_agree() -> None:
     assert set(SUPPORTED_FORMATS) == set(MIME_TYPES) == set(FORMATS)
 

@@ -71,7 +71,7 @@ def test_both_ways_in_share_the_checks(app, show, episode_id, audio_dir, tmp_pat
     refusals = [
         (UnsupportedMedia, b"\x00" * 5000),
         (InvalidInput, (audio_dir / "tone.mp3").read_bytes()),  # the main audio's type
-        (InvalidInput, (audio_dir / "tone.ogg").read_bytes()),  # the Opus file's type
+        (InvalidInput, opus),  # a format the episode already has
         (InvalidInput, synthesize(tmp_path / "l.m4a", "m4a", seconds=5.5).read_bytes()),
     ]
     for error, content in refusals:

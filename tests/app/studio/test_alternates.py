@@ -130,6 +130,36 @@ def publish(client, app, show, episode_id) -> None:
 # --- adding and listing ---------------------------------------------------------------
 
 
+def test_opus_and_vorbis_are_two_formats_though_both_audio_ogg(
+    studio, app, show, episode_id, audio_dir
+):
+    """Apps tell them apart by the codecs attribute, so both may be offered."""
+    publish(studio, app, show, episode_id)
+    for name in ("tone.opus", "tone.ogg", "tone.m4a"):
+        content = (audio_dir / name).read_bytes()
+        assert add(studio, app, show, episode_id, content, name).status_code == 302
+    assert [a[1] for a in alternates(app, episode_id)] == ["audio/ogg", "audio/ogg", "audio/x-m4a"]
+    found = [(e.get("type"), e.get("codecs")) for e in feed_alternates(studio, show)]
+    assert found == [("audio/ogg", "opus"), ("audio/ogg", "vorbis"), ("audio/x-m4a", "mp4a.40.2")]
+
+
+def test_an_opus_episode_takes_vorbis_but_not_opus(studio, app, show, audio_dir):
+    """The main audio's codecs are read from its stored file when the type cannot tell."""
+    with app.app_context(), (audio_dir / "tone.opus").open("rb") as stream:
+        episode_id = add_episode(show, stream, title="Opus", publish=False).id
+    before = everything(app)
+    studio.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    opus = add(studio, app, show, episode_id, (audio_dir / "tone.opus").read_bytes(), "b.opus")
+    assert opus.status_code == 422
+    assert "The episode's audio is already audio/ogg." in "".join(page_tree(opus).itertext())
+    assert everything(app) == before
+    vorbis = add(studio, app, show, episode_id, (audio_dir / "tone.ogg").read_bytes(), "b.ogg")
+    assert vorbis.status_code == 302
+    with app.app_context():
+        [row] = db.session.scalars(select(AlternateEnclosure)).all()
+        assert (row.file.mime_type, row.codecs) == ("audio/ogg", "vorbis")
+
+
 def test_an_uploaded_format_is_listed_and_in_the_feed(studio, app, show, episode_id, audio_dir):
     publish(studio, app, show, episode_id)
     m4a = (audio_dir / "tone.m4a").read_bytes()
@@ -296,9 +326,9 @@ REFUSALS = {
         "Avsnittets ljud är redan audio/mpeg.",
     ),
     "same_as_alternate": (
-        # Ogg Vorbis: another codec, but the same type as the Opus file already there.
-        lambda audio_dir, tmp_path: (audio_dir / "tone.ogg").read_bytes(),
-        "a.ogg",
+        # A second Opus file: the same type and codec as the one already there.
+        lambda audio_dir, tmp_path: (audio_dir / "tone.opus").read_bytes(),
+        "b.opus",
         422,
         "The episode already has another format of type audio/ogg.",
         "Avsnittet har redan ett annat format av typen audio/ogg.",
