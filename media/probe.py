@@ -38,6 +38,7 @@ __all__ = [
     "CoverArt",
     "RefusalCode",
     "UnsupportedAudio",
+    "codec_name",
     "probe_audio",
 ]
 
@@ -65,6 +66,26 @@ _FORMAT_NAMES: dict[str, str] = {
     "wav": "WAV",
 }
 _SUPPORTED_LIST = "MP3, M4A (AAC), Opus, Ogg Vorbis, FLAC and WAV"
+
+#: What producers call each codec; an unknown one is shown by its MIME type instead.
+_CODEC_NAMES: dict[str, str] = {
+    "mp3": "MP3",
+    "opus": "Opus",
+    "vorbis": "Ogg Vorbis",
+    "flac": "FLAC",
+    "1": "WAV",
+    "alac": "Apple Lossless",
+}
+
+
+def codec_name(codecs: str | None) -> str | None:
+    """``opus`` -> ``Opus``, ``mp4a.40.2`` -> ``AAC``: the name on a studio button."""
+    if not codecs:
+        return None
+    if codecs.startswith("mp4a"):
+        return "AAC"
+    return _CODEC_NAMES.get(codecs)
+
 
 #: RFC 6381 codec names, as podcast:alternateEnclosure's ``codecs`` wants them; an M4A
 #: says its own (``mp4a.40.2`` for AAC-LC, ``alac``). ``1`` is WAVE's PCM (RFC 2361).

@@ -64,7 +64,7 @@ from app.storage import current_storage
 from feeds.notes import limit_bytes, plain_text, sanitize_notes
 from media.artwork import ArtworkRefused, verify_artwork
 from media.probe import Chapter as AudioChapter
-from media.probe import UnsupportedAudio, probe_audio
+from media.probe import UnsupportedAudio, codec_name, probe_audio
 from media.storage import StorageError
 from media.transcripts import Cue, TranscriptError, read_transcript
 
@@ -671,8 +671,14 @@ def remove_alternate_enclosure(
 
 
 def alternate_name(alternate: AlternateEnclosure) -> str:
-    """What the producer calls the format: its title, else its MIME type."""
-    return alternate.title or alternate.file.mime_type
+    """What the producer calls the format: its title, else its codec's name (``Opus``)."""
+    return alternate.title or alternate_format(alternate)
+
+
+def alternate_format(alternate: AlternateEnclosure) -> str:
+    """``Opus (audio/ogg)``: the type alone cannot tell Opus from Vorbis; the codec can."""
+    name = codec_name(alternate.codecs)
+    return f"{name} ({alternate.file.mime_type})" if name else alternate.file.mime_type
 
 
 # --- chapter imports -----------------------------------------------------------------

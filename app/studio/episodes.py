@@ -528,3 +528,15 @@ def preview_episode(show_slug: str, episode_id: int):
         status=editing.status(episode),
     )
     return body, 200, {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
+
+
+@bp.app_template_filter("alternate_format")
+def alternate_format(alternate) -> str:
+    """The format's cell in the editor: ``Opus (audio/ogg)``."""
+    return editing.alternate_format(alternate)
+
+
+@bp.app_template_filter("alternate_name")
+def alternate_name(alternate) -> str:
+    """The format as its remove button names it: its title, else its codec's name."""
+    return editing.alternate_name(alternate)

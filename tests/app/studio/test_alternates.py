@@ -139,6 +139,15 @@ def test_opus_and_vorbis_are_two_formats_though_both_audio_ogg(
         content = (audio_dir / name).read_bytes()
         assert add(studio, app, show, episode_id, content, name).status_code == 302
     assert [a[1] for a in alternates(app, episode_id)] == ["audio/ogg", "audio/ogg", "audio/x-m4a"]
+    buttons = page_tree(studio.get(edit_url(show, episode_id))).xpath(
+        '//h2[@id="alternates"]/following-sibling::table[1]//button/text()'
+    )
+    # Every button names its own row: two audio/ogg files are not two "Remove audio/ogg".
+    assert buttons == [
+        "Remove Opus (audio/ogg)",
+        "Remove Ogg Vorbis (audio/ogg)",
+        "Remove AAC (audio/x-m4a)",
+    ]
     found = [(e.get("type"), e.get("codecs")) for e in feed_alternates(studio, show)]
     assert found == [("audio/ogg", "opus"), ("audio/ogg", "vorbis"), ("audio/x-m4a", "mp4a.40.2")]
 
@@ -188,7 +197,7 @@ def test_an_uploaded_format_is_listed_and_in_the_feed(studio, app, show, episode
     page = page_tree(studio.get(edit_url(show, episode_id)))
     assert section_rows(page) == [
         [
-            "audio/x-m4a",
+            "AAC (audio/x-m4a)",
             "AAC, mindre fil",
             f"{round(m4a_rate / 1000)} kbit/s",
             f"{len(m4a) / 1000:.1f} kB",
@@ -196,12 +205,12 @@ def test_an_uploaded_format_is_listed_and_in_the_feed(studio, app, show, episode
             "Remove AAC, mindre fil",
         ],
         [
-            "audio/ogg",
+            "Opus (audio/ogg)",
             "",
             f"{round(opus_rate / 1000)} kbit/s",
             f"{len(opus) / 1000:.1f} kB",
             "0:03",
-            "Remove audio/ogg",
+            "Remove Opus (audio/ogg)",
         ],
     ]
 
@@ -244,7 +253,7 @@ def test_the_section_is_in_swedish_by_default(studio, app, show, episode_id, aud
     response = studio.get(edit_url(show, episode_id))
     page = page_tree(response)
     assert page.xpath('//h2[@id="alternates"]')[0].text == "Andra ljudformat"
-    assert section_rows(page)[0][-1] == "Ta bort audio/ogg"
+    assert section_rows(page)[0][-1] == "Ta bort Opus (audio/ogg)"
     assert "Ljudfil i ett annat format" in response.get_data(as_text=True)
 
 
