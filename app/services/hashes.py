@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Collection
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 PENDING = ""  # StoredFile.sha256 until the object has been read once
 BATCH = 10
 BUDGET_SECONDS = 20.0
+# A file that cannot be read waits 1 min, then 2, 4 ... up to 6 h before the next try:
+# a lost object must not fill the log every round, a storage hiccup must heal soon.
+RETRY_FIRST_SECONDS = 60.0
+RETRY_MAX_SECONDS = 6 * 3600.0
 
 
 def hash_pending(
@@ -43,24 +48,26 @@ def hash_pending(
 
     The worker also refreshes feeds, so a round stops starting new files after
     ``budget_seconds``; the rest waits for the next round. A file that cannot
-    be read is logged and skipped for this round only, so neither a storage
-    error nor a lost object stops the others or the worker.
+    be read is logged and tried again after a growing pause (``_backoff``), so
+    neither a storage error nor a lost object stops the others or the worker.
     Returns how many objects were hashed.
     """
-    deadline = clock() + budget_seconds
-    failed: set[str] = set()
+    retries = _retries()
+    now = clock()
+    deadline = now + budget_seconds
+    skipped = {key for key, (next_at, _) in retries.items() if next_at > now}
     hashed = 0
     while clock() < deadline:
-        keys = _pending_keys(failed, BATCH)
+        keys = _pending_keys(skipped, BATCH)
         if not keys:
             break
         for key in keys:
             if clock() >= deadline:
                 break
-            if _hash_quietly(key):
+            if _hash_quietly(key, clock):
                 hashed += 1
             else:
-                failed.add(key)
+                skipped.add(key)
     return hashed
 
 
@@ -104,15 +111,35 @@ def _pending_keys(skip: set[str], limit: int) -> list[str]:
     return list(dict.fromkeys(keys))[:limit]
 
 
-def _hash_quietly(key: str) -> bool:
-    """Hash one object and record it; a storage failure is logged, never raised."""
+def _hash_quietly(key: str, clock: Callable[[], float]) -> bool:
+    """Hash one object and record it; a storage failure is logged and backed off, never raised."""
+    retries = _retries()
     try:
         digest = current_storage().sha256(key)
     except StorageError as exc:
-        log.warning("could not hash %s (tried again next round): %s", key, exc)
+        failures = retries.get(key, (0.0, 0))[1] + 1
+        delay = _backoff(failures)
+        retries[key] = (clock() + delay, failures)
+        log.warning(
+            "could not hash %s (failure %d; next try in %.0f s): %s", key, failures, delay, exc
+        )
         return False
+    retries.pop(key, None)
     _record(key, digest)
     return True
+
+
+def _backoff(failures: int) -> float:
+    """Seconds to wait after the ``failures``-th failure in a row."""
+    return min(RETRY_FIRST_SECONDS * 2 ** min(failures - 1, 30), RETRY_MAX_SECONDS)
+
+
+def _retries() -> dict[str, tuple[float, int]]:
+    """Key -> (clock time of the next try, failures in a row), kept by the worker's app.
+
+    Only the worker hashes in rounds, and a restart trying every file once more is fine.
+    """
+    return current_app.extensions.setdefault("hash_retries", {})
 
 
 def _record(key: str, digest: str) -> None:

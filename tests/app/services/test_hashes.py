@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import PendingUpload, StoredFile, User
-from app.services.hashes import PENDING, hash_pending
+from app.services.hashes import PENDING, _backoff, hash_pending
 from app.services.shows import get_show
 from app.storage import current_storage
 
@@ -73,24 +73,46 @@ def test_pending_files_and_uploads_get_their_own_hash(app, show, producer):
         assert hash_pending() == 0
 
 
-def test_an_unreadable_file_is_logged_and_tried_next_round(app, show, caplog):
+def test_an_unreadable_file_is_logged_and_tried_again_after_a_growing_pause(app, show, caplog):
+    """A lost object is retried after 1 min, 2, 4 ... not every round; the others go on."""
     lost, kept = os.urandom(2000), os.urandom(2100)
+    now = [1000.0]
     with app.app_context():
         lost_id = pending_file(f"{show}/lost.mp3", lost)
         kept_id = pending_file(f"{show}/kept.mp3", kept)
         current_storage().delete(f"{show}/lost.mp3")
 
         with caplog.at_level(logging.WARNING, logger="app.services.hashes"):
-            assert hash_pending() == 1
-        assert f"could not hash {show}/lost.mp3" in caplog.text
+            assert hash_pending(clock=lambda: now[0]) == 1
+        assert f"could not hash {show}/lost.mp3 (failure 1; next try in 60 s)" in caplog.text
         db.session.expire_all()
         assert db.session.get(StoredFile, lost_id).sha256 == PENDING
         assert db.session.get(StoredFile, kept_id).sha256 == sha(kept)
 
+        caplog.clear()
+        now[0] += 30  # the next worker round: too soon to try again, and nothing logged
+        with caplog.at_level(logging.WARNING, logger="app.services.hashes"):
+            assert hash_pending(clock=lambda: now[0]) == 0
+        assert caplog.text == ""
+        now[0] += 30
+        with caplog.at_level(logging.WARNING, logger="app.services.hashes"):
+            assert hash_pending(clock=lambda: now[0]) == 0
+        assert "(failure 2; next try in 120 s)" in caplog.text
+        now[0] += 119
+        assert hash_pending(clock=lambda: now[0]) == 0
+        assert "(failure 3" not in caplog.text
+
         current_storage().save(f"{show}/lost.mp3", io.BytesIO(lost), "audio/mpeg")
-        assert hash_pending() == 1
+        now[0] += 1
+        assert hash_pending(clock=lambda: now[0]) == 1
         db.session.expire_all()
         assert db.session.get(StoredFile, lost_id).sha256 == sha(lost)
+        assert app.extensions["hash_retries"] == {}
+
+
+def test_the_pause_doubles_up_to_six_hours():
+    assert [_backoff(n) for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert _backoff(9) == 60 * 256 and _backoff(10) == _backoff(10_000) == 6 * 3600
 
 
 def test_a_round_starts_no_file_after_its_budget(app, show):
