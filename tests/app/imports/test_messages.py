@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.services import imports
-from tests.app.imports.helpers import progress_notes
+from tests.app.imports.helpers import job_items, progress_notes, run_import
+from tests.app.imports.source import episodes, libsyn_feed, serve_audio
 from tests.app.imports.test_shapes import item, plain_feed
 
 
@@ -41,4 +42,31 @@ def test_a_row_written_before_codes_were_kept_shows_its_english_marked_as_such(a
     assert progress_notes(app, slug, "en")["items"] == [
         (None, "The episode has no audio file (enclosure) in the feed."),
         ("en", english),
+    ]
+
+
+def test_chapters_left_out_are_noted_in_the_readers_language(app, source, artwork, audio_dir):
+    """A chapters file that is gone, one that is no JSON, and one without a chapters list."""
+    items = episodes(audio_dir / "tone.mp3", 3)
+    serve_audio(source, items)
+    gone = source.url("/1/chapters.json")
+    not_json = source.file("/2/chapters.json", b"<html>Log in</html>", "application/json")
+    no_list = source.file("/3/chapters.json", b'{"version": "1.2.0"}', "application/json")
+    for entry, url in zip(items, (gone, not_json, no_list), strict=True):
+        entry.extra = f'<podcast:chapters url="{url}" type="application/json+chapters" />'
+    feed = libsyn_feed(source, items, artwork)
+    slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+
+    states = job_items(app, job_id)
+    assert [state for _, state, _ in states] == ["done"] * 3
+    assert all(message.startswith("Chapters left out: ") for _, _, message in states)
+    assert progress_notes(app, slug)["items"] == [
+        (None, f"Kapitlen utelämnades: {gone} svarade HTTP 404 i stället för att skicka filen."),
+        (None, "Kapitlen utelämnades: filen är ingen läsbar JSON-kapitelfil."),
+        (None, "Kapitlen utelämnades: Kapitelfilen har ingen lista med kapitel."),
+    ]
+    assert progress_notes(app, slug, "en")["items"] == [
+        (None, f"The chapters were left out: {gone} answered HTTP 404, not the file."),
+        (None, "The chapters were left out: the file is not readable JSON chapters."),
+        (None, "The chapters were left out: The chapters file has no list of chapters."),
     ]
