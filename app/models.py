@@ -555,7 +555,9 @@ class ImportJob(db.Model):
     # Relative URLs in the feed resolve against this; None for a file without a self link.
     base_url: Mapped[str | None] = mapped_column(String(2000))
     state: Mapped[str] = mapped_column(String(10), default="queued")  # queued running done failed
+    # In English, for the CLI; the studio words message_codes (see ImportItem.message_codes).
     message: Mapped[str | None] = mapped_column(Text)
+    message_codes: Mapped[list | None] = mapped_column(JSON)
     # The channel artwork still to fetch; None once it is stored (or there is none).
     artwork_url: Mapped[str | None] = mapped_column(String(2000))
     # The show's podcast:person pictures are still to fetch from the old host.
@@ -588,7 +590,12 @@ class ImportItem(db.Model):
     guid: Mapped[str | None] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(255), default="")
     state: Mapped[str] = mapped_column(String(10), default="pending")  # pending done skipped
+    # Why it was skipped, or what of it was left out, in English for the CLI.
     message: Mapped[str | None] = mapped_column(Text)
+    # The same as stable codes with their values (app.services.imports.Note.as_data), one per
+    # sentence of the message, for the studio to word in the reader's language; None for rows
+    # written before codes were kept, whose English message is shown as it is.
+    message_codes: Mapped[list | None] = mapped_column(JSON)
     # The parsed item (feeds.parse.episode_to_dict), so a resumed job needs no refetch.
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     episode_id: Mapped[int | None] = mapped_column(

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO, Any, BinaryIO
 from urllib.parse import urljoin
@@ -90,6 +90,78 @@ TRANSCRIPT_TYPES = {
 }
 MAX_PICTURES = 100  # distinct person and chapter picture addresses per episode (or show)
 TRANSCRIPT_EXTENSIONS = {".vtt": 0, ".srt": 1, ".json": 2, ".html": 3, ".htm": 3}
+
+# Every code a Note of this module can have; the studio words each one (a test checks this
+# against the source). Notes on a fetch failure are "fetch:" + media.fetch's FetchError code,
+# notes on refused audio "probe:" + media.probe's RefusalCode: the studio words those by code.
+MESSAGE_CODES = (
+    "no-guid",
+    "guid-too-long",
+    "duplicate-guid",
+    "guid-elsewhere",
+    "no-enclosure",
+    "no-pubdate",
+    "guid-exists",
+    "unexpected-error",
+    "no-address",
+    "not-audio-document",
+    "not-publishable-audio",
+    "episode-artwork-left-out",
+    "episode-artwork-not-image",
+    "chapters-left-out",
+    "chapters-no-list",
+    "chapters-unreadable",
+    "pictures-too-many",
+    "picture-left-out",
+    "picture-not-image",
+    "transcript-type",
+    "transcript-left-out",
+    "transcript:unreadable",
+    "show-artwork-placeholder",
+    "show-artwork-not-image",
+    "paused-storage",
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why an episode was skipped, or a part of it or of the show left out.
+
+    Imports run outside any request, so the reason is kept twice: in English for
+    the command line (``message``), and as a stable code with the values its
+    wording needs (``params``), which the studio words in the reader's language
+    when it shows the note. A param may be a Note itself: the reason inside
+    "Chapters left out: ...".
+    """
+
+    code: str  # one of MESSAGE_CODES, or "fetch:<FetchError code>" or "probe:<RefusalCode>"
+    message: str  # English, for the CLI and for readers of the database
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        """The code and params as JSON values, nested notes included."""
+        params = {
+            name: value.as_data() if isinstance(value, Note) else value
+            for name, value in self.params.items()
+        }
+        return {"code": self.code, "params": params}
+
+
+def _set_notes(row: ImportJob | ImportItem, notes: list[Note]) -> None:
+    """Replace a job's or an item's message with ``notes`` (none: no message)."""
+    row.message = " ".join(note.message for note in notes) or None
+    row.message_codes = [note.as_data() for note in notes] or None
+
+
+def _add_notes(row: ImportJob | ImportItem, notes: list[Note]) -> None:
+    """Append ``notes`` to a message; one written before codes were kept stays English only,
+    since codes for half of its text would make the studio leave out the other half."""
+    if not notes:
+        return
+    english_only = bool(row.message) and row.message_codes is None
+    codes = [*(row.message_codes or []), *(note.as_data() for note in notes)]
+    row.message = " ".join(filter(None, [row.message, *(note.message for note in notes)]))
+    row.message_codes = None if english_only else codes
 
 
 # --- starting an import ----------------------------------------------------------
@@ -356,9 +428,9 @@ def _add_items(job: ImportJob, feed: ForeignFeed, existing_guids: set[str], star
             guid=None if reason else guid,
             title=_fit(ImportItem, "title", episode.title or f"#{number}") or "",
             state="skipped" if reason else "pending",
-            message=reason,
             data=data,
         )
+        _set_notes(item, [reason] if reason else [])
         job.items.append(item)
         if guid and not reason:
             seen[guid] = number
@@ -367,20 +439,35 @@ def _add_items(job: ImportJob, feed: ForeignFeed, existing_guids: set[str], star
 
 def _refusal(
     episode: ForeignEpisode, guid: str | None, seen: dict[str, int], taken: set[str]
-) -> str | None:
+) -> Note | None:
     """Why an item cannot be imported at all, before anything is downloaded."""
     if not guid:
-        return "The item has neither a GUID nor an enclosure, so apps cannot tell it apart."
+        return Note(
+            "no-guid",
+            "The item has neither a GUID nor an enclosure, so apps cannot tell it apart.",
+        )
     if len(guid) > 255:
-        return "The item's GUID is longer than 255 characters."
+        return Note(
+            "guid-too-long", "The item's GUID is longer than 255 characters.", {"limit": 255}
+        )
     if guid in seen:
-        return f"Duplicate GUID: item {seen[guid]} already has “{guid}”; this one was skipped."
+        return Note(
+            "duplicate-guid",
+            f"Duplicate GUID: item {seen[guid]} already has “{guid}”; this one was skipped.",
+            {"item": seen[guid], "guid": guid},
+        )
     if guid in taken:
-        return f"Another show on this service already has an episode with the GUID “{guid}”."
+        return Note(
+            "guid-elsewhere",
+            f"Another show on this service already has an episode with the GUID “{guid}”.",
+            {"guid": guid},
+        )
     if not episode.enclosure_url:
-        return "The item has no enclosure (no audio file)."
+        return Note("no-enclosure", "The item has no enclosure (no audio file).")
     if episode.published_at is None:
-        return "The item has no valid pubDate, so its place in the feed is unknown."
+        return Note(
+            "no-pubdate", "The item has no valid pubDate, so its place in the feed is unknown."
+        )
     return None
 
 
@@ -510,6 +597,9 @@ def _renew_lease(job_id: int, worker: str) -> bool:
 
 
 def _finish(job: ImportJob) -> None:
+    """Mark the job done; a pause it got over is no news any more (its note says it goes on)."""
+    if job.message_codes and [note["code"] for note in job.message_codes] == ["paused-storage"]:
+        _set_notes(job, [])
     job.state = "done"
     job.finished_at = utcnow()
     job.lease_until = None
@@ -519,7 +609,7 @@ def _finish(job: ImportJob) -> None:
 def _pause(job: ImportJob, message: str) -> None:
     """Storage is down: keep the job for later instead of skipping every episode."""
     db.session.rollback()
-    job.message = f"Paused: {message}"
+    _set_notes(job, [Note("paused-storage", f"Paused: {message}")])
     job.lease_until = utcnow() + timedelta(seconds=60)
     db.session.commit()
 
@@ -536,14 +626,21 @@ def _import_show_artwork(job: ImportJob) -> None:
         with _downloaded(url, "image") as (stream, _fetched):
             image_type = sniff_image(stream)
             if image_type is None:
-                raise _Skip("The show's artwork is not a JPEG or PNG image.")
+                raise _Skip(
+                    Note("show-artwork-not-image", "The show's artwork is not a JPEG or PNG image.")
+                )
             key = f"{show.slug}/artwork/{uuid.uuid4().hex}{image_type.extension}"
             old = show.image
             with store_file(key, stream, image_type.mime_type) as stored:
                 show.image = stored
                 db.session.commit()
     except _Skip as exc:
-        job.message = f"Artwork kept as a placeholder: {exc}"
+        placeholder = Note(
+            "show-artwork-placeholder",
+            f"Artwork kept as a placeholder: {exc}",
+            {"reason": exc.note},
+        )
+        _set_notes(job, [placeholder])
         db.session.commit()
         return
     _delete_stored(old)
@@ -551,7 +648,8 @@ def _import_show_artwork(job: ImportJob) -> None:
 
 def _import_show_pictures(job: ImportJob) -> None:
     """Store the pictures of the show's podcast:person rows; a bad one is left out and noted."""
-    show, notes = job.show, []
+    show = job.show
+    notes: list[Note] = []
     persons = db.session.scalars(
         select(Person).where(Person.show_id == show.id, Person.episode_id.is_(None))
     ).all()
@@ -564,8 +662,7 @@ def _import_show_pictures(job: ImportJob) -> None:
                 if person.img and person.img_file is None:
                     person.img_file, person.img = kept.get(person.img), None
             job.persons_pending = False
-            if notes:
-                job.message = " ".join([job.message or "", *notes]).strip()
+            _add_notes(job, notes)
             db.session.commit()
 
 
@@ -583,13 +680,17 @@ def _delete_stored(stored: StoredFile | None) -> None:
 
 
 class _Skip(Exception):
-    """This episode (or optional part) cannot be imported; the message says why."""
+    """This episode (or optional part) cannot be imported; the note says why."""
+
+    def __init__(self, note: Note) -> None:
+        super().__init__(note.message)
+        self.note = note
 
 
 def _import_item(job: ImportJob, item: ImportItem, keep_lease: _LeaseKeeper) -> None:
     """Download, check and store one episode; skip it with the reason if anything is wrong."""
     episode = episode_from_dict(item.data)
-    notes: list[str] = []
+    notes: list[Note] = []
     try:
         with ExitStack() as files:
             audio, info = _audio(files, episode, keep_lease)
@@ -603,12 +704,14 @@ def _import_item(job: ImportJob, item: ImportItem, keep_lease: _LeaseKeeper) -> 
             )
     except _Skip as exc:
         db.session.rollback()
-        item.state, item.message = "skipped", str(exc)
+        item.state = "skipped"
+        _set_notes(item, [exc.note])
         db.session.commit()
     except IntegrityError:
         # Another process created this GUID meanwhile: it exists once, which is the goal.
         db.session.rollback()
-        item.state, item.message = "skipped", "An episode with this GUID already exists."
+        item.state = "skipped"
+        _set_notes(item, [Note("guid-exists", "An episode with this GUID already exists.")])
         db.session.commit()
     except (StorageUnavailable, _LeaseLost):
         raise  # not the episode's fault: the job pauses, or another worker goes on
@@ -617,7 +720,9 @@ def _import_item(job: ImportJob, item: ImportItem, keep_lease: _LeaseKeeper) -> 
         log.exception("import item %s failed", item.id)
         db.session.rollback()
         item.state = "skipped"
-        item.message = f"The episode could not be imported ({type(exc).__name__}: {exc})."
+        error = f"{type(exc).__name__}: {exc}"
+        message = f"The episode could not be imported ({error})."
+        _set_notes(item, [Note("unexpected-error", message, {"error": error})])
         db.session.commit()
 
 
@@ -629,18 +734,29 @@ def _audio(
     )
     if fetched.media_type.startswith(NOT_AUDIO_TYPES):
         raise _Skip(
-            f"The enclosure is a {fetched.media_type} document, not audio "
-            "(a web page where the file should be)."
+            Note(
+                "not-audio-document",
+                f"The enclosure is a {fetched.media_type} document, not audio "
+                "(a web page where the file should be).",
+                {"type": fetched.media_type},
+            )
         )
     try:
         info = probe_audio(stream)
     except UnsupportedAudio as exc:
-        raise _Skip(f"The enclosure is not audio we can publish: {exc}") from exc
+        reason = Note(f"probe:{exc.code}", str(exc))
+        raise _Skip(
+            Note(
+                "not-publishable-audio",
+                f"The enclosure is not audio we can publish: {exc}",
+                {"reason": reason},
+            )
+        ) from exc
     return stream, info
 
 
 def _episode_image(
-    files: ExitStack, episode: ForeignEpisode, notes: list[str]
+    files: ExitStack, episode: ForeignEpisode, notes: list[Note]
 ) -> tuple[IO[bytes], str, str] | None:
     """The episode's own artwork; none when it is the show's or cannot be read."""
     url = episode.image_url
@@ -649,16 +765,27 @@ def _episode_image(
     try:
         stream, _ = files.enter_context(_downloaded(url, "image"))
     except _Skip as exc:
-        notes.append(f"Episode artwork left out: {exc}")
+        notes.append(
+            Note(
+                "episode-artwork-left-out",
+                f"Episode artwork left out: {exc}",
+                {"reason": exc.note},
+            )
+        )
         return None
     image_type = sniff_image(stream)
     if image_type is None:
-        notes.append("Episode artwork left out: it is not a JPEG or PNG image.")
+        notes.append(
+            Note(
+                "episode-artwork-not-image",
+                "Episode artwork left out: it is not a JPEG or PNG image.",
+            )
+        )
         return None
     return stream, image_type.mime_type, image_type.extension
 
 
-def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]:
+def _chapters(episode: ForeignEpisode, notes: list[Note]) -> list[dict[str, Any]]:
     """JSON chapters as rows' values; chapters that cannot be read are reported and left out."""
     if not episode.chapters_url:
         return []
@@ -667,7 +794,7 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
             document = json.loads(stream.read().decode("utf-8-sig"))
         raw = document.get("chapters") if isinstance(document, dict) else None
         if not isinstance(raw, list):
-            raise _Skip("the file has no chapters list")
+            raise _Skip(Note("chapters-no-list", "the file has no chapters list"))
         chapters = []
         for entry in raw:
             start = entry.get("startTime") if isinstance(entry, dict) else None
@@ -682,13 +809,16 @@ def _chapters(episode: ForeignEpisode, notes: list[str]) -> list[dict[str, Any]]
                 }
             )
         return chapters
-    except (_Skip, ValueError, UnicodeDecodeError) as exc:
-        notes.append(f"Chapters left out: {exc}")
+    except _Skip as exc:
+        notes.append(Note("chapters-left-out", f"Chapters left out: {exc}", {"reason": exc.note}))
+        return []
+    except ValueError as exc:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
+        notes.append(Note("chapters-unreadable", f"Chapters left out: {exc}"))
         return []
 
 
 def _pictures(
-    files: ExitStack, urls: list[str | None], notes: list[str], keep_lease: Any = None
+    files: ExitStack, urls: list[str | None], notes: list[Note], keep_lease: Any = None
 ) -> dict[str, tuple[IO[bytes], ImageType]]:
     """Each distinct picture address downloaded once and checked; a bad one is noted.
 
@@ -700,20 +830,30 @@ def _pictures(
     addresses = list(dict.fromkeys(url for url in urls if url))
     if len(addresses) > MAX_PICTURES:
         notes.append(
-            f"Pictures left out: of {len(addresses)} picture addresses only the first "
-            f"{MAX_PICTURES} are imported."
+            Note(
+                "pictures-too-many",
+                f"Pictures left out: of {len(addresses)} picture addresses only the first "
+                f"{MAX_PICTURES} are imported.",
+                {"count": len(addresses), "limit": MAX_PICTURES},
+            )
         )
     found: dict[str, tuple[IO[bytes], ImageType]] = {}
     for url in addresses[:MAX_PICTURES]:
         try:
             stream, _ = files.enter_context(_downloaded(url, "image", on_chunk=keep_lease))
-        except _Skip as exc:
-            notes.append(f"Picture left out: {exc}")  # the reason names the address
+        except _Skip as exc:  # the reason names the address
+            notes.append(Note("picture-left-out", f"Picture left out: {exc}", {"reason": exc.note}))
             continue
         image_type = sniff_image(stream)
         info = inspect_artwork(stream) if image_type else None
         if info is None or info.mime_type != image_type.mime_type:
-            notes.append(f"Picture left out: {url} is not a JPEG or PNG image.")
+            notes.append(
+                Note(
+                    "picture-not-image",
+                    f"Picture left out: {url} is not a JPEG or PNG image.",
+                    {"url": url},
+                )
+            )
             continue
         found[url] = (stream, image_type)
     return found
@@ -731,7 +871,7 @@ def _store_pictures(
 
 
 def _transcripts(
-    files: ExitStack, episode: ForeignEpisode, notes: list[str]
+    files: ExitStack, episode: ForeignEpisode, notes: list[Note]
 ) -> list[tuple[str, IO[bytes], list[Cue]]]:
     """One transcript per language, parsed before it is kept.
 
@@ -745,8 +885,12 @@ def _transcripts(
         if rank is None:
             if language not in best:
                 notes.append(
-                    f"Transcript {transcript.url} left out: only WebVTT, SRT, JSON and HTML "
-                    "transcripts are imported."
+                    Note(
+                        "transcript-type",
+                        f"Transcript {transcript.url} left out: only WebVTT, SRT, JSON and HTML "
+                        "transcripts are imported.",
+                        {"url": transcript.url},
+                    )
                 )
             continue
         if language not in best or rank < best[language][0]:
@@ -757,11 +901,22 @@ def _transcripts(
             stream, _ = files.enter_context(_downloaded(url, "small"))
             _, cues = read_transcript(stream.read())
             stream.seek(0)
-        except (_Skip, TranscriptError) as exc:
-            notes.append(f"Transcript ({language}) left out: {exc}")
+        except _Skip as exc:
+            notes.append(_transcript_left_out(language, exc.note))
+            continue
+        except TranscriptError as exc:
+            notes.append(_transcript_left_out(language, Note("transcript:unreadable", str(exc))))
             continue
         found.append((language, stream, cues))
     return found
+
+
+def _transcript_left_out(language: str, reason: Note) -> Note:
+    return Note(
+        "transcript-left-out",
+        f"Transcript ({language}) left out: {reason.message}",
+        {"language": language, "reason": reason},
+    )
 
 
 def _transcript_rank(mime_type: str | None, url: str) -> int | None:
@@ -782,7 +937,7 @@ def _save_episode(
     chapters: list[dict[str, Any]],
     pictures: dict[str, tuple[IO[bytes], ImageType]],
     transcripts: list[tuple[str, IO[bytes], list[Cue]]],
-    notes: list[str],
+    notes: list[Note],
 ) -> None:
     """Store every file and create the episode and its rows, all in one transaction.
 
@@ -835,7 +990,7 @@ def _save_episode(
             db.session.add(row)
         item.state = "done"
         item.episode_id = episode.id
-        item.message = " ".join(notes) or None
+        _set_notes(item, notes)
         db.session.commit()
 
 
@@ -918,14 +1073,30 @@ def _downloaded(
     :raise _Skip: for any fetch failure, with the reason.
     """
     if not url:
-        raise _Skip("No address given.")
+        raise _Skip(Note("no-address", "No address given."))
+    limits = _limits(kind)
     with tempfile.TemporaryFile() as out:
         try:
-            fetched = fetch(url, out, _limits(kind), _policy(), on_chunk=on_chunk)
+            fetched = fetch(url, out, limits, _policy(), on_chunk=on_chunk)
         except FetchError as exc:
-            raise _Skip(exc.message) from exc
+            raise _Skip(_fetch_note(exc, url, limits)) from exc
         out.seek(0)
         yield out, fetched
+
+
+def _fetch_note(exc: FetchError, url: str, limits: FetchLimits) -> Note:
+    """A failed download by its FetchError code, with the values the studio's wording names.
+
+    An error status without a number (a redirect without a Location) is worded apart,
+    as the feed's refusal is (``fetch_refusal``).
+    """
+    code = "http_error" if exc.code == "http_status" and not exc.status else exc.code
+    params: dict[str, Any] = {"url": url}
+    if exc.status:
+        params["status"] = exc.status
+    if exc.code == "too_large":
+        params["max_bytes"] = limits.max_bytes
+    return Note(f"fetch:{code}", exc.message, params)
 
 
 def _limits(kind: str) -> FetchLimits:

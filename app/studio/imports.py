@@ -25,10 +25,12 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, StringField, URLField
 
 from app.extensions import db
+from app.models import ImportJob
 from app.services import exports, imports
 from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import require_instance_admin, studio_show
+from app.studio.import_text import import_text
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,8 @@ def import_progress(show_slug: str):
         "studio/import_progress.html",
         show=show,
         job=job,
+        job_note=import_text(job.message, job.message_codes) if job else None,
+        items=_items_with_notes(job),
         progress=imports.progress(job) if job else None,
         reimport_form=ReimportForm(url=job.source if job and "://" in job.source else None),
         lock_form=LockForm(locked=show.locked),
@@ -155,6 +159,13 @@ def export_show(show_slug: str):
         as_attachment=True,
         download_name=f"{show.slug}-export.zip",
     )
+
+
+def _items_with_notes(job: ImportJob | None) -> list:
+    """Each item of the job with its note in the reader's language (None without one)."""
+    if job is None:
+        return []
+    return [(item, import_text(item.message, item.message_codes)) for item in job.items]
 
 
 def _feed_source(form: FlaskForm) -> imports.FeedSource:

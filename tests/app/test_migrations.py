@@ -88,6 +88,43 @@ def test_0014_gives_existing_alternates_their_codecs(app, show, audio_dir):
         assert [row.codecs for row in rows] == ["opus", "vorbis", None]
 
 
+def test_0015_keeps_import_messages_and_rows_from_before_have_no_codes(app, show):
+    """Downgraded, the codes go and the English message stays; upgraded again, such a row
+    has no codes, which the studio shows as its English message."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, select
+
+    from app.models import ImportItem, ImportJob
+    from app.services.shows import get_show
+
+    english = "The item has no enclosure (no audio file)."
+    with app.app_context():
+        job = ImportJob(show=get_show(show), source="upload:feed.xml", state="done")
+        job.items.append(
+            ImportItem(
+                position=0,
+                title="Utan ljud",
+                state="skipped",
+                message=english,
+                message_codes=[{"code": "no-enclosure", "params": {}}],
+                data={},
+            )
+        )
+        db.session.add(job)
+        db.session.commit()
+        db.session.remove()
+        try:
+            downgrade(revision="0014_alternate_codecs")
+            for table in ("import_jobs", "import_items"):
+                columns = {c["name"] for c in inspect(db.engine).get_columns(table)}
+                assert "message" in columns and "message_codes" not in columns
+            db.session.remove()
+        finally:
+            upgrade()
+        item = db.session.scalar(select(ImportItem))
+        assert (item.message, item.message_codes) == (english, None)
+
+
 KEPT_TABLES = ("shows", "users", "memberships", "episodes", "chapters", "persons", "stored_files")
 
 

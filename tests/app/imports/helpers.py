@@ -41,3 +41,42 @@ def job_items(app, job_id: int) -> list[tuple[str | None, str, str | None]]:
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
         return [(item.guid, item.state, item.message) for item in job.items]
+
+
+ADMIN = "import-admin@example.org"
+
+
+def progress_notes(app, slug: str, language: str | None = None) -> dict:
+    """The notes on the studio's progress page: the job's, and each item's Note cell.
+
+    Each note is ``(lang, text)``: ``lang`` is "en" where the page marks stored
+    English text. Without ``language`` the browser asks for none, so the studio
+    speaks its default, Swedish.
+    """
+    import re
+    from html import unescape
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    from app.services.users import create_user
+    from tests.app.conftest import PASSWORD, log_in
+
+    with app.app_context():
+        if db.session.scalar(select(User).where(User.email == ADMIN)) is None:
+            create_user(ADMIN, PASSWORD, is_admin=True)
+    client = app.test_client()
+    assert log_in(client, ADMIN).status_code == 302
+    headers = {"Accept-Language": language} if language else {}
+    response = client.get(f"/studio/{slug}/import", headers=headers)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    job = re.search(r"</progress>\s*<p(?: lang=\"(\w+)\")?>(.*?)</p>", page, re.S)
+    cells = re.findall(
+        r"<tr><td lang=[^>]*>.*?</td><td>.*?</td><td(?: lang=\"(\w+)\")?>(.*?)</td>", page, re.S
+    )
+    return {
+        "job": (job.group(1), unescape(job.group(2))) if job else None,
+        "items": [(lang or None, unescape(text)) for lang, text in cells],
+    }

@@ -11,6 +11,7 @@ from tests.app.imports.helpers import (
     items_by_guid,
     job_items,
     parsed,
+    progress_notes,
     published_feed,
     run_import,
 )
@@ -86,6 +87,31 @@ def test_json_and_html_transcripts_are_imported_by_preference(app, source, artwo
     assert "/1/transcript-sv.html" not in source.requests
     assert "t.pdf left out: only WebVTT, SRT, JSON and HTML" in states[0][2]
     assert "Transcript (sv) left out" in states[1][2] and "no <time>" in states[1][2]
+    pdf = source.url("/1/t.pdf")
+    assert progress_notes(app, slug)["items"] == [
+        (
+            None,
+            f"Transkriptionen {pdf} utelämnades: bara transkriptioner i WebVTT, SRT, JSON och "
+            "HTML importeras.",
+        ),
+        (
+            None,
+            "Transkriptionen (sv) utelämnades: Filen är ingen WebVTT-, SRT-, JSON- eller "
+            "HTML-transkription. Ladda upp en .vtt-, .srt-, .json- eller .html-fil.",
+        ),
+    ]
+    assert progress_notes(app, slug, "en")["items"] == [
+        (
+            None,
+            f"The transcript {pdf} was left out: only WebVTT, SRT, JSON and HTML transcripts "
+            "are imported.",
+        ),
+        (
+            None,
+            "The transcript (sv) was left out: The file is not a WebVTT, SRT, JSON or HTML "
+            "transcript. Upload a .vtt, .srt, .json or .html file.",
+        ),
+    ]
     assert transcripts_of(app, "ep-guid-1") == {
         "sv": [
             {"start": 0.0, "end": 1.5, "text": "Hej och välkommen.", "speaker": "Anna"},
@@ -167,6 +193,27 @@ def test_person_and_chapter_pictures_are_stored_and_bad_ones_left_out(
     assert f"Picture left out: {pictures['page']} is not a JPEG or PNG image." in message
     assert f"Picture left out: {pictures['huge']} is larger than the limit" in message
     assert message.count("left out") == 3  # one note per address, though two rows use it
+    swedish, english = progress_notes(app, slug), progress_notes(app, slug, "en")
+    missing = (
+        f"En bild utelämnades: {pictures['missing']} svarade HTTP 404 i stället för att "
+        "skicka filen."
+    )
+    assert swedish["items"] == [
+        (
+            None,
+            f"{missing} En bild utelämnades: {pictures['page']} är ingen JPEG- eller PNG-bild. "
+            f"En bild utelämnades: {pictures['huge']} är större än gränsen på 64 KiB.",
+        )
+    ]
+    assert swedish["job"] == (None, missing)
+    assert english["items"] == [
+        (
+            None,
+            f"A picture was left out: {pictures['missing']} answered HTTP 404, not the file. "
+            f"A picture was left out: {pictures['page']} is not a JPEG or PNG image. "
+            f"A picture was left out: {pictures['huge']} is larger than the limit of 64 KiB.",
+        )
+    ]
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
         assert job.state == "done" and not job.persons_pending
@@ -317,11 +364,17 @@ def test_relative_chapter_pictures_resolve_and_too_many_are_cut(
     )
     items[0].extra = f'<podcast:chapters url="{chapters_url}" />'
     feed = libsyn_feed(source, items, artwork)
-    _, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+    slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
 
     [(_, state, message)] = job_items(app, job_id)
     assert state == "done"
     assert "of 3 picture addresses only the first 2 are imported" in message
+    assert progress_notes(app, slug)["items"] == [
+        (None, "Bilder utelämnades: av 3 bildadresser importeras bara de första 2.")
+    ]
+    assert progress_notes(app, slug, "en")["items"] == [
+        (None, "Pictures were left out: of 3 picture addresses only the first 2 are imported.")
+    ]
     assert "/1/img/c.png" not in source.requests
     with app.app_context():
         stored = db.session.scalars(db.select(Chapter).order_by(Chapter.start_seconds)).all()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from tests.app.conftest import row_counts, stored_keys
-from tests.app.imports.helpers import items_by_guid, job_items, parsed, published_feed, run_import
+from tests.app.imports.helpers import (
+    items_by_guid,
+    job_items,
+    parsed,
+    progress_notes,
+    published_feed,
+    run_import,
+)
 from tests.app.imports.source import (
     anchor_feed,
     buzzsprout_feed,
@@ -156,10 +163,23 @@ def test_episode_artwork_is_stored_and_a_broken_one_is_only_noted(
         f'<itunes:image href="{artwork}"/>\n<description><![CDATA[<p>Plain'.encode(),
         b"<description><![CDATA[<p>Plain",
     )
-    _slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+    slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
     states = job_items(app, job_id)
     assert [state for _, state, _ in states] == ["done", "done"]
     assert "Episode artwork left out" in states[1][2] and "HTTP 404" in states[1][2]
+    missing = source.url("/missing.jpg")
+    assert progress_notes(app, slug)["items"] == [
+        (None, ""),
+        (
+            None,
+            f"Avsnittets omslagsbild utelämnades: {missing} svarade HTTP 404 i stället för "
+            "att skicka filen.",
+        ),
+    ]
+    assert progress_notes(app, slug, "en")["items"][1] == (
+        None,
+        f"The episode’s artwork was left out: {missing} answered HTTP 404, not the file.",
+    )
     with app.app_context():
         images = {e.guid: e.image for e in db.session.scalars(db.select(Episode))}
         assert images["ep-guid-1"].mime_type == "image/jpeg"

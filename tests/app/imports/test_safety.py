@@ -7,7 +7,7 @@ import pytest
 from app.services import imports
 from app.services.errors import InvalidInput
 from tests.app.conftest import row_counts, stored_keys
-from tests.app.imports.helpers import job_items, published_feed, run_import
+from tests.app.imports.helpers import job_items, progress_notes, published_feed, run_import
 from tests.app.imports.source import SourceServer, episodes, libsyn_feed, serve_audio
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -32,6 +32,11 @@ XXE = b"""<?xml version="1.0"?>
 <title>Stolen &xxe;</title><description>&xxe;</description>
 <itunes:owner><itunes:email>x@example.org</itunes:email></itunes:owner>
 </channel></rss>"""
+
+
+def libsyn_enclosure(server, item) -> str:
+    """The enclosure URL the feed gives: Libsyn's, which redirects to the file."""
+    return server.url(f"/traffic/secure/{item.audio_path.rsplit('/', 1)[1]}?dest-id=12345")
 
 
 def everything_stored(app) -> str:
@@ -99,6 +104,29 @@ def test_an_enclosure_redirecting_inland_skips_only_that_episode(app, source, ar
         states = job_items(app, job_id)
         assert [s for _, s, _ in states] == ["skipped", "done"]
         assert "private or local address (169.254.169.254)" in states[0][2]
+        enclosure = libsyn_enclosure(outside, items[0])  # the feed's, which redirects
+        swedish, english = progress_notes(app, slug), progress_notes(app, slug, "en")
+        assert swedish["items"][0] == (
+            None,
+            f"{enclosure} leder till en privat eller lokal adress, så den hämtas inte. "
+            "En administratör kan tillåta värden med IMPORT_ALLOWED_HOSTS.",
+        )
+        assert english["items"][0] == (
+            None,
+            f"{enclosure} leads to a private or local address, so it is not fetched. "
+            "An admin can allow the host with IMPORT_ALLOWED_HOSTS.",
+        )
+        # The show's artwork was an empty file: the show keeps the placeholder.
+        assert swedish["job"] == (
+            None,
+            "Podden har en platshållare som omslagsbild: Poddens omslagsbild är ingen JPEG- "
+            "eller PNG-bild. Ladda upp den riktiga omslagsbilden under Inställningar.",
+        )
+        assert english["job"] == (
+            None,
+            "The show has a placeholder as its artwork: The show’s artwork is not a JPEG or "
+            "PNG image. Upload the real artwork under Settings.",
+        )
         assert b"ep-guid-2" in published_feed(app, slug)
         assert len([k for k in stored_keys(app) if k.endswith(".mp3")]) == 1
     finally:
@@ -142,12 +170,21 @@ def test_a_2_gb_enclosure_is_refused_without_downloading_it(
     # MAX_UPLOAD_BYTES); without a declared length a small limit keeps the test quick.
     app.config["IMPORT_MAX_FILE_BYTES"] = 1024**3 if declared else 1024**2
     feed = libsyn_feed(source, items, artwork)
-    _, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+    slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
 
     states = job_items(app, job_id)
     assert [s for _, s, _ in states] == ["skipped", "done"]
     assert "larger than the limit of" in states[0][2]
     assert ("1 GiB" in states[0][2]) is declared
+    enclosure, limit = libsyn_enclosure(source, items[0]), "1 GiB" if declared else "1 MiB"
+    assert progress_notes(app, slug)["items"][0] == (
+        None,
+        f"{enclosure} är större än gränsen på {limit}.",
+    )
+    assert progress_notes(app, slug, "en")["items"][0] == (
+        None,
+        f"{enclosure} is larger than the limit of {limit}.",
+    )
     # Refused early: a few socket buffers at most, never the whole file.
     assert sent["bytes"] < 64 * 1024**2
     assert len([k for k in stored_keys(app) if k.endswith(".mp3")]) == 1
@@ -163,11 +200,35 @@ def test_an_enclosure_that_is_html_is_refused_for_that_episode(
     source.file(items[1].audio_path, page, content_type)
     feed = libsyn_feed(source, items, artwork)
 
-    _, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
+    slug, job_id = run_import(app, source.file("/rss", feed, "application/rss+xml"))
 
     states = job_items(app, job_id)
     assert [s for _, s, _ in states] == ["done", "skipped"]
     assert "not audio" in states[1][2]
+    swedish, english = progress_notes(app, slug), progress_notes(app, slug, "en")
+    if content_type.startswith("text/html"):  # the host said what it is
+        assert swedish["items"][1] == (
+            None,
+            "Ljudadressen leder till ett text/html-dokument, inte till ljud "
+            "(en webbsida där filen borde vara).",
+        )
+        assert english["items"][1] == (
+            None,
+            "The audio address leads to a text/html document, not to audio "
+            "(a web page where the file should be).",
+        )
+    else:  # the probe found out, in the words of the upload form
+        formats = "MP3, M4A (AAC), Opus, Ogg Vorbis, FLAC, WAV"
+        assert swedish["items"][1] == (
+            None,
+            "Ljudfilen kan inte publiceras: Det här är inte en ljudfil som vi känner igen. "
+            f"Ladda upp en ljudfil i något av formaten {formats}.",
+        )
+        assert english["items"][1] == (
+            None,
+            "The audio file cannot be published: This is not an audio file we can recognise. "
+            f"Please upload a sound file in one of these formats: {formats}.",
+        )
 
     keys = stored_keys(app)
     assert len([k for k in keys if k.endswith(".mp3")]) == 1

@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from app.services import imports
 from tests.app.conftest import row_counts, stored_keys
-from tests.app.imports.helpers import items_by_guid, job_items, parsed, published_feed, run_import
+from tests.app.imports.helpers import (
+    items_by_guid,
+    job_items,
+    parsed,
+    progress_notes,
+    published_feed,
+    run_import,
+)
 from tests.app.imports.source import NAMESPACES, episodes, libsyn_feed, serve_audio
 
 START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
@@ -86,6 +93,20 @@ def test_duplicate_guids_keep_the_first_and_report_the_second(app, source, audio
     states = job_items(app, job_id)
     assert [state for _, state, _ in states] == ["done", "done", "skipped"]
     assert "Duplicate GUID" in states[2][2] and "item 1" in states[2][2]
+    assert progress_notes(app, slug)["items"] == [
+        (None, ""),
+        (None, ""),
+        (
+            None,
+            "Avsnitt 1 i flödet har redan GUID:en ”same”, så det här hoppades över: "
+            "apparna skulle ta de två för samma avsnitt.",
+        ),
+    ]
+    assert progress_notes(app, slug, "en")["items"][2] == (
+        None,
+        "Episode 1 of the feed already has the GUID “same”, so this one was skipped: "
+        "apps would take the two for one episode.",
+    )
     after = parsed(published_feed(app, slug))["episodes"]
     assert [(e["guid"], e["title"]) for e in after] == [("same", "Nyast"), ("unique", "Mitten")]
     assert "/a.mp3" not in source.requests  # a skipped item is never downloaded
@@ -185,6 +206,16 @@ def test_storage_down_pauses_the_import_instead_of_skipping_everything(
     paused = job_items(app, job_id)
     assert [state for _, state, _ in paused] == ["pending", "pending"]
     assert row_counts(app)["episodes"] == 0
+    assert progress_notes(app, slug)["job"] == (
+        None,
+        "Importen har pausats: filerna kan inte lagras just nu. "
+        "Den fortsätter av sig själv om en stund.",
+    )
+    assert progress_notes(app, slug, "en")["job"] == (
+        None,
+        "The import is paused: the files cannot be stored right now. "
+        "It continues by itself shortly.",
+    )
     with app.app_context():
         from app.extensions import db
         from app.models import ImportJob
@@ -195,5 +226,6 @@ def test_storage_down_pauses_the_import_instead_of_skipping_everything(
         db.session.commit()
         imports.run_pending("test")
     assert [state for _, state, _ in job_items(app, job_id)] == ["done", "done"]
+    assert progress_notes(app, slug)["job"] is None  # the pause is over
     assert len(items_by_guid(published_feed(app, slug))) == 2
     assert row_counts(app)["stored_files"] == len(stored_keys(app))
