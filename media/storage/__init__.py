@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from media.storage.base import (
     CHUNK_SIZE,
+    ObjectInfo,
     ObjectNotFound,
     SavedObject,
     Storage,
@@ -25,6 +26,7 @@ from media.storage.s3 import RangeReader, S3Storage, UnfinishedUpload, UploadedP
 __all__ = [
     "CHUNK_SIZE",
     "LocalStorage",
+    "ObjectInfo",
     "ObjectNotFound",
     "PartialFiles",
     "RangeReader",
