@@ -13,12 +13,17 @@ Both are read in one statement, so an upload becoming an episode, which moves
 its key from one table to the other in one commit, is always seen in one of
 them. An upload's key also protects every key with the same stem: finishing a
 chunked upload on disk gives the file its final extension before the row is
-told. Multipart uploads to S3 are not objects until completed; the hourly
-``clean uploads`` job aborts those no row names (uploads.clean_abandoned).
+told.
 
-Only objects last modified longer ago than the grace period are taken, so one
-stored a moment before its row commits is never touched; and each is checked
-again (named by a row now? rewritten?) right before it is deleted.
+Writes that never finished are swept too where the backend keeps them as
+files: on local disk, the temp file of a save whose process died, and a
+chunked upload's partial file once no ``PendingUpload`` has its token. On S3
+they are multipart uploads, which the hourly ``clean uploads`` job already
+aborts when no row names them (uploads.clean_abandoned).
+
+Only what was last modified longer ago than the grace period is taken, so an
+object stored a moment before its row commits is never touched; and each is
+checked again (named by a row now? written since?) right before it is deleted.
 """
 
 from __future__ import annotations
@@ -30,15 +35,26 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import false, literal, select, union_all
 
 from app.extensions import db
 from app.models import PendingUpload, StoredFile, utcnow
 from app.services.errors import StorageUnavailable
 from app.storage import current_storage
-from media.storage import ObjectInfo, ObjectNotFound, Storage, StorageError
+from media.storage import (
+    LocalStorage,
+    ObjectInfo,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    partial_upload_id,
+)
 
 log = logging.getLogger(__name__)
+
+# What each row of named_keys' statement is: a stored file's key, an upload's key
+# or an upload's token (which names its partial file on local disk).
+FILE, UPLOAD, TOKEN = "file", "upload", "token"
 
 
 @dataclass(frozen=True)
@@ -61,12 +77,16 @@ class SweepResult:
 
 @dataclass(frozen=True)
 class NamedKeys:
-    """The keys rows name, and the stems of pending uploads' keys."""
+    """The keys stored files name, the stems of uploads' keys, and uploads' tokens."""
 
     files: frozenset[str]
     upload_stems: frozenset[str]
+    upload_tokens: frozenset[str]
 
     def protect(self, key: str) -> bool:
+        upload_id = partial_upload_id(key)
+        if upload_id is not None:
+            return upload_id in self.upload_tokens
         return key in self.files or stem(key) in self.upload_stems
 
 
@@ -86,13 +106,7 @@ def sweep_storage(
         grace = timedelta(seconds=current_app.config["STORAGE_SWEEP_GRACE"])
     cutoff = (now or utcnow()) - grace
     storage = current_storage()
-    try:
-        listing = storage.list_objects()
-    except StorageError as exc:
-        log.warning("storage sweep: listing failed, nothing removed: %s", exc)
-        raise StorageUnavailable(
-            gettext("Storage could not be listed, so nothing was removed: %(reason)s", reason=exc)
-        ) from exc
+    listing = _listing(storage)
     old = [info for info in listing if info.last_modified <= cutoff and in_show_folder(info.key)]
     named = named_keys()
     orphans = [info for info in old if not named.protect(info.key)]
@@ -107,6 +121,23 @@ def sweep_storage(
             log.warning("storage sweep stopped at %s: %s", info.key, exc)
             return SweepResult(len(listing), orphans, removed, f"{info.key}: {exc}")
     return SweepResult(len(listing), orphans, removed)
+
+
+def _listing(storage: Storage) -> list[ObjectInfo]:
+    """Every object, and on local disk every unfinished write, sorted by key.
+
+    :raise StorageUnavailable: when either listing fails, before anything is removed.
+    """
+    try:
+        listing = storage.list_objects()
+        if isinstance(storage, LocalStorage):
+            listing = sorted([*listing, *storage.list_unfinished()], key=lambda info: info.key)
+    except StorageError as exc:
+        log.warning("storage sweep: listing failed, nothing removed: %s", exc)
+        raise StorageUnavailable(
+            gettext("Storage could not be listed, so nothing was removed: %(reason)s", reason=exc)
+        ) from exc
+    return listing
 
 
 def in_show_folder(key: str) -> bool:
@@ -128,15 +159,19 @@ def named_keys(key: str | None = None) -> NamedKeys:
     One statement reads one snapshot, so no key is missed while it moves
     from an upload's row to its episode's stored file.
     """
-    files = select(StoredFile.storage_key, literal(False).label("upload"))
-    uploads = select(PendingUpload.storage_key, literal(True).label("upload"))
+    files = select(StoredFile.storage_key, literal(FILE))
+    uploads = select(PendingUpload.storage_key, literal(UPLOAD))
+    tokens = select(PendingUpload.token, literal(TOKEN))
     if key is not None:
+        upload_id = partial_upload_id(key)
         files = files.where(StoredFile.storage_key == key)
         uploads = uploads.where(PendingUpload.storage_key.startswith(stem(key), autoescape=True))
-    rows = db.session.execute(union_all(files, uploads)).all()
+        tokens = tokens.where(PendingUpload.token == upload_id if upload_id else false())
+    rows = db.session.execute(union_all(files, uploads, tokens)).all()
     return NamedKeys(
-        files=frozenset(name for name, upload in rows if not upload),
-        upload_stems=frozenset(stem(name) for name, upload in rows if upload),
+        files=frozenset(name for name, kind in rows if kind == FILE),
+        upload_stems=frozenset(stem(name) for name, kind in rows if kind == UPLOAD),
+        upload_tokens=frozenset(name for name, kind in rows if kind == TOKEN),
     )
 
 

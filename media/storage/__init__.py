@@ -20,7 +20,7 @@ from media.storage.base import (
     StorageError,
     validate_key,
 )
-from media.storage.local import LocalStorage, PartialFiles
+from media.storage.local import LocalStorage, PartialFiles, partial_upload_id
 from media.storage.s3 import RangeReader, S3Storage, UnfinishedUpload, UploadedPart
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "StorageError",
     "UnfinishedUpload",
     "UploadedPart",
+    "partial_upload_id",
     "storage_from_url",
     "validate_key",
 ]

@@ -156,15 +156,32 @@ class LocalStorage(Storage):
         """Walk only the directory the prefix points into, not the whole root.
 
         Saves in progress (temp files) and uploads arriving in chunks are not
-        objects yet, so they are left out. A file removed during the walk is
-        simply not listed; any other failure to read a directory is an error,
-        since os.walk would otherwise skip that directory without a word.
+        objects yet, so they are left out (see :meth:`list_unfinished`).
+        """
+        return self._walk(prefix, unfinished=False)
+
+    def list_unfinished(self) -> list[ObjectInfo]:
+        """Temp files of saves and chunked uploads, keyed by their path under the root.
+
+        A process killed during a save leaves its temp file behind, and no
+        later save has the same random name, so only a sweep removes it.
+        Partial uploads are here too; :func:`partial_upload_id` tells which
+        upload each belongs to, so its caller can keep those still recorded.
+        """
+        return self._walk("", unfinished=True)
+
+    def _walk(self, prefix: str, *, unfinished: bool) -> list[ObjectInfo]:
+        """Files under the prefix's directory: the objects, or else the temp files.
+
+        A file removed during the walk is simply not listed; any other failure
+        to read a directory is an error, since os.walk would otherwise skip
+        that directory without a word, and a listing must be complete.
         """
         directory = self.root / validate_prefix(prefix).rpartition("/")[0]
         found = []
         for dirpath, _dirnames, filenames in os.walk(directory, onerror=_walk_error):
             for name in filenames:
-                if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+                if _is_temporary(name) != unfinished:
                     continue
                 key = Path(dirpath, name).relative_to(self.root).as_posix()
                 if not key.startswith(prefix):
@@ -288,7 +305,7 @@ class PartialFiles:
         return sorted(
             path.name.removeprefix(TEMP_PREFIX).removesuffix(TEMP_SUFFIX)
             for path in self.directory.iterdir()
-            if path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX)
+            if _is_temporary(path.name)
         )
 
 
@@ -321,6 +338,20 @@ def _copy_hashing(stream: BinaryIO, out: BinaryIO) -> tuple[int, str]:
         out.write(chunk)
         size += len(chunk)
     return size, digest.hexdigest()
+
+
+def partial_upload_id(path: str) -> str | None:
+    """The upload a path from :meth:`LocalStorage.list_unfinished` belongs to, if any."""
+    folder, _, name = path.rpartition("/")
+    upload_id = name.removeprefix(TEMP_PREFIX).removesuffix(TEMP_SUFFIX)
+    if folder != PARTIAL_DIRECTORY or not _is_temporary(name) or not PARTIAL_ID.match(upload_id):
+        return None
+    return upload_id
+
+
+def _is_temporary(name: str) -> bool:
+    """A save's temp file or a partial upload: named to stay out of listings of objects."""
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
 def _info(key: str, status: os.stat_result) -> ObjectInfo:

@@ -31,6 +31,7 @@ from media.storage import (
     SavedObject,
     Storage,
     StorageError,
+    partial_upload_id,
     storage_from_url,
 )
 from media.storage.s3 import PART_SIZE, READ_AHEAD
@@ -338,6 +339,22 @@ def test_local_listing_leaves_out_saves_and_uploads_in_progress(tmp_path: Path) 
     assert info.last_modified == datetime.fromtimestamp(a_week_ago, UTC)
 
 
+def test_local_unfinished_writes_are_listed_apart(tmp_path: Path) -> None:
+    """A save's temp file outlives a killed process; a sweep needs to find it."""
+    storage = LocalStorage(tmp_path)
+    save_bytes(storage, "show/a.mp3", b"abc")
+    (tmp_path / "show" / ".b.mp3.k2j3h4.part").write_bytes(b"half a save")
+    storage.partials.write("upload-token-1", 0, io.BytesIO(b"a chunk"), 7)
+    unfinished = storage.list_unfinished()
+    assert [(info.key, info.size) for info in unfinished] == [
+        (".uploads/.upload-token-1.part", 7),
+        ("show/.b.mp3.k2j3h4.part", 11),
+    ]
+    assert [partial_upload_id(info.key) for info in unfinished] == ["upload-token-1", None]
+    assert partial_upload_id("show/a.mp3") is None
+    assert partial_upload_id(".uploads/.x.part") is None  # too short to be an upload id
+
+
 def test_local_listing_fails_when_a_folder_cannot_be_read(tmp_path: Path) -> None:
     """os.walk skips unreadable folders silently; a listing must not pretend they are empty."""
     storage = LocalStorage(tmp_path)
@@ -358,6 +375,7 @@ KEY_OPERATIONS: dict[str, Callable[[Storage, str], object]] = {
     "size": lambda s, k: s.size(k),
     "exists": lambda s, k: s.exists(k),
     "url": lambda s, k: s.url(k),
+    "stat": lambda s, k: s.stat(k),
 }
 
 

@@ -24,7 +24,7 @@ from app.services.shows import get_show
 from app.services.storage_sweep import remove_if_orphan, sweep_storage
 from app.services.users import create_user
 from app.storage import current_storage
-from media.storage import S3Storage
+from media.storage import LocalStorage, S3Storage
 from tests.app.conftest import row_counts, stored_keys
 from tests.support import seaweed
 
@@ -42,6 +42,23 @@ def attach(key: str, link) -> None:
     with store_file(key, io.BytesIO(b"\x89PNG picture bytes"), "image/png") as stored:
         link(stored)
         db.session.commit()
+
+
+def record_upload(show_id: int, user_id: int, token: str, key: str, state: str = "ready") -> None:
+    """The row of an upload still arriving, or arrived and probed but not an episode yet."""
+    db.session.add(
+        PendingUpload(
+            token=token,
+            show_id=show_id,
+            user_id=user_id,
+            storage_key=key,
+            filename="avsnitt.mp3",
+            content_type="audio/mpeg",
+            size=3,
+            state=state,
+        )
+    )
+    db.session.commit()
 
 
 @pytest.fixture
@@ -71,29 +88,18 @@ def every_kind(app, show, audio_dir) -> list[str]:
             f"{show}/pictures/person-1.png",
             lambda f: db.session.add(Person(show_id=show_id, name="Åsa", img_file=f)),
         )
-        user = create_user("uppladdare@example.org", "correct horse battery")
-        for token, key, stored_as in [
-            ("ready-upload-1", f"{show}/ready.mp3", f"{show}/ready.mp3"),
-            # Finishing on disk renames to the probed format before the row says so.
-            ("finishing-upload", f"{show}/finishing.mp3", f"{show}/finishing.m4a"),
-        ]:
-            db.session.add(
-                PendingUpload(
-                    token=token,
-                    show_id=show_id,
-                    user_id=user.id,
-                    storage_key=key,
-                    filename="avsnitt.mp3",
-                    content_type="audio/mpeg",
-                    size=3,
-                    state="ready",
-                )
-            )
-            db.session.commit()
-            put(stored_as, b"mp3")
+        user_id = create_user("uppladdare@example.org", "correct horse battery").id
+        record_upload(show_id, user_id, "ready-upload-1", f"{show}/ready.mp3")
+        put(f"{show}/ready.mp3", b"mp3")
+        # Finishing on disk renames to the probed format before the row says so.
+        record_upload(show_id, user_id, "finishing-upload", f"{show}/finishing.mp3")
+        put(f"{show}/finishing.m4a", b"mp3")
     keys = stored_keys(app)
     folders = {key.split("/")[1] if key.count("/") > 1 else "" for key in keys}
     assert folders == {"artwork", "transcripts", "pictures", ""}
+    assert (
+        len(keys) == 10
+    )  # show and episode artwork, original, 2 audio, transcript, 2 pictures, 2 uploads
     return keys
 
 
@@ -214,6 +220,29 @@ def test_a_refused_delete_stops_the_sweep_and_is_reported(app, show, backend, se
         assert {"testpodden/orphan-1.mp3", "testpodden/orphan-2.mp3"} <= set(writer.list_keys())
         again = sweep_storage(delete=True, now=utcnow() + LATER)
     assert [o.key for o in again.removed] == ["testpodden/orphan-1.mp3", "testpodden/orphan-2.mp3"]
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_writes_that_never_finished_on_disk_go_unless_an_upload_is_recorded(app, show, backend):
+    """A killed save leaves a temp file, a cancelled upload may leave its partial file."""
+    with app.app_context():
+        storage = current_storage()
+        assert isinstance(storage, LocalStorage)
+        (storage.root / "testpodden" / ".a.mp3.x81ks2.part").write_bytes(b"half a save")
+        storage.partials.write("recorded-upload", 0, io.BytesIO(b"chunk"), 5)
+        storage.partials.write("forgotten-upload", 0, io.BytesIO(b"chunk"), 5)
+        user = create_user("uppladdare@example.org", "correct horse battery")
+        record_upload(
+            get_show(show).id, user.id, "recorded-upload", f"{show}/recorded.mp3", "receiving"
+        )
+        assert sweep_storage(delete=True).orphans == []  # all fresh
+        result = sweep_storage(delete=True, now=utcnow() + LATER)
+        assert [o.key for o in result.removed] == [
+            ".uploads/.forgotten-upload.part",
+            "testpodden/.a.mp3.x81ks2.part",
+        ]
+        assert storage.partials.list_ids() == ["recorded-upload"]
+        assert storage.list_unfinished()[0].key == ".uploads/.recorded-upload.part"
 
 
 def test_the_show_row_keeps_its_artwork(app, show):
