@@ -96,18 +96,6 @@ def test_shows_create_refuses_reserved_and_taken_slugs(runner, show):
     assert "already exists" in taken.output
 
 
-def test_shows_link_sets_and_removes_a_directory_link(runner, client, show):
-    url = "https://open.spotify.com/show/abc"
-    result = runner.invoke(args=["shows", "link", show, "spotify", url])
-    assert result.exit_code == 0, result.output
-    assert f'href="{url}">Spotify' in client.get(f"/{show}/").get_data(as_text=True)
-    assert runner.invoke(args=["shows", "link", show, "spotify"]).exit_code == 0
-    assert "Spotify" not in client.get(f"/{show}/").get_data(as_text=True)
-    refused = runner.invoke(args=["shows", "link", show, "spotify", "http://insecure"])
-    assert refused.exit_code == 1
-    assert "https://" in refused.output
-
-
 def test_storage_sweep_lists_orphans_and_removes_them_only_with_delete(app, runner, show):
     from app.storage import current_storage
 
@@ -144,3 +132,15 @@ def test_storage_sweep_fails_without_removing_when_storage_cannot_be_listed(
     assert result.exit_code == 1
     assert result.output.startswith("Error: Storage could not be listed, so nothing was removed")
     assert "Traceback" not in result.output
+
+
+def test_shows_link_sets_and_removes_a_directory_link(runner, client, show):
+    url = "https://open.spotify.com/show/abc"
+    result = runner.invoke(args=["shows", "link", show, "spotify", url])
+    assert result.exit_code == 0, result.output
+    assert f'href="{url}">Spotify' in client.get(f"/{show}/").get_data(as_text=True)
+    assert runner.invoke(args=["shows", "link", show, "spotify"]).exit_code == 0
+    assert "Spotify" not in client.get(f"/{show}/").get_data(as_text=True)
+    refused = runner.invoke(args=["shows", "link", show, "spotify", "http://insecure"])
+    assert refused.exit_code == 1
+    assert "https://" in refused.output
