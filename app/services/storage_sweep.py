@@ -48,6 +48,7 @@ from media.storage import (
     Storage,
     StorageError,
     partial_upload_id,
+    validate_key,
 )
 
 log = logging.getLogger(__name__)
@@ -141,11 +142,16 @@ def _listing(storage: Storage) -> list[ObjectInfo]:
 
 
 def in_show_folder(key: str) -> bool:
-    """Whether the app could have written ``key``: every key it makes is ``<show>/...``.
+    """Whether the app could have written ``key``: every key it makes is a valid ``<show>/...``.
 
     A file at the top of the storage area was put there by someone else (a
-    storage URL pointing at a shared folder), so it is never swept.
+    storage URL pointing at a shared folder), and so was a key no backend
+    call accepts (an S3 console's ``folder/`` marker), so neither is swept.
     """
+    try:
+        validate_key(key)
+    except StorageError:
+        return False
     return "/" in key
 
 

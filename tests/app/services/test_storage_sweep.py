@@ -21,7 +21,7 @@ from app.services.errors import StorageUnavailable
 from app.services.feed_extras import add_alternate_enclosure, add_transcript
 from app.services.files import store_file
 from app.services.shows import get_show
-from app.services.storage_sweep import remove_if_orphan, sweep_storage
+from app.services.storage_sweep import in_show_folder, remove_if_orphan, sweep_storage
 from app.services.users import create_user
 from app.storage import current_storage
 from media.storage import LocalStorage, S3Storage
@@ -154,6 +154,21 @@ def test_files_outside_show_folders_are_never_swept(app, show):
         result = sweep_storage(delete=True, now=utcnow() + LATER)
     assert result.orphans == []
     assert "README.txt" in stored_keys(app)
+
+
+@pytest.mark.parametrize(
+    ("key", "ours"),
+    [
+        ("testpodden/a.mp3", True),
+        ("testpodden/artwork/a.png", True),
+        (".uploads/.abcdefgh12.part", True),
+        ("README.txt", False),
+        ("testpodden/folder/", False),  # what an S3 console's "create folder" makes
+        ("testpodden//a.mp3", False),
+    ],
+)
+def test_only_keys_the_app_could_have_made_are_considered(key, ours):
+    assert in_show_folder(key) is ours
 
 
 def test_a_second_sweep_finds_nothing_more(app, show):
