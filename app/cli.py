@@ -22,6 +22,7 @@ episodes_cli = AppGroup("episodes", help="Episodes of a show.")
 feeds_cli = AppGroup("feeds", help="Feed health, refresh and announcements.")
 uploads_cli = AppGroup("uploads", help="Studio uploads in progress.")
 imports_cli = AppGroup("imports", help="Imports of shows from other hosts.")
+storage_cli = AppGroup("storage", help="The storage of media files.")
 
 
 def init_commands(app: Flask) -> None:
@@ -36,6 +37,7 @@ def init_commands(app: Flask) -> None:
         feeds_cli,
         uploads_cli,
         imports_cli,
+        storage_cli,
         demo_command,
         worker_command,
     )
@@ -307,6 +309,36 @@ def clean_uploads(older_than: str, every: float | None) -> None:
         if not every:
             return
         time.sleep(every)
+
+
+@storage_cli.command("sweep")
+@click.option("--delete", is_flag=True, help="Remove the orphans; without it, only list them.")
+def sweep_storage(delete: bool) -> None:
+    """List objects no row names, older than STORAGE_SWEEP_GRACE; remove them with --delete."""
+    from app.services.storage_sweep import sweep_storage as sweep
+
+    with service_errors():
+        result = sweep(delete=delete)
+    for info in result.removed if delete else result.orphans:
+        modified = info.last_modified.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(f"{info.size:>14} bytes  {modified}  {info.key}")
+    if not delete:
+        click.echo(
+            f"would remove {len(result.orphans)} orphan object(s), {result.orphan_bytes} bytes,"
+            f" of {result.listed} listed; run with --delete to remove them"
+        )
+        return
+    click.echo(
+        f"removed {len(result.removed)} orphan object(s), {result.removed_bytes} bytes,"
+        f" of {result.listed} listed"
+    )
+    skipped = len(result.orphans) - len(result.removed)
+    if skipped and not result.failure:
+        click.echo(f"kept {skipped}: named by a row, rewritten or gone since the listing")
+    if result.failure:
+        raise click.ClickException(
+            f"stopped after a storage error, the rest is untouched: {result.failure}"
+        )
 
 
 @shows_cli.command("import")

@@ -24,6 +24,7 @@ S3_MINIMUM_PART_BYTES = 5 * 1024**2
 DEFAULT_WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"
 DEFAULT_PODPING_URL = "https://podping.cloud/"
 SESSION_HOURS = 12
+DEFAULT_SWEEP_SECONDS = 24 * 3600.0
 ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
 
 
@@ -58,6 +59,7 @@ def load_config(
         "UPLOAD_CHUNK_BYTES": upload_bytes(env, "UPLOAD_CHUNK_BYTES", 64 * 1024),
         "UPLOAD_CORS": upload_cors(env),
         "MEDIA_DELIVERY": media_delivery(env),
+        **storage_sweep_settings(env),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -162,6 +164,29 @@ def database_url(env: dict[str, str], instance: Path) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def storage_sweep_settings(env: dict[str, str]) -> dict[str, float]:
+    """How often the worker removes orphan objects (0: never), and how old they must be.
+
+    The grace period protects an object stored a moment before its row is
+    committed, and a large save whose object S3 dates from when it began, so
+    less than an hour is refused; tests set a shorter one directly.
+    """
+    every = _seconds(env, "STORAGE_SWEEP_EVERY", DEFAULT_SWEEP_SECONDS, minimum=0)
+    grace = _seconds(env, "STORAGE_SWEEP_GRACE", DEFAULT_SWEEP_SECONDS, minimum=3600)
+    return {"STORAGE_SWEEP_EVERY": every, "STORAGE_SWEEP_GRACE": grace}
+
+
+def _seconds(env: dict[str, str], name: str, default: float, minimum: float) -> float:
+    value = env.get(name) or str(default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= minimum:  # "nan" too
+        raise ConfigError(f"{name} must be at least {minimum:g} seconds, not {value!r}")
+    return seconds
 
 
 def storage_options(env: dict[str, str]) -> dict[str, str]:

@@ -4,7 +4,8 @@ Every 30 seconds it refreshes feeds and announces changed ones (a scheduled
 episode going live, and retries of pings that failed after a commit), and
 hashes audio the browser uploaded straight to S3 (app/services/hashes.py); every
 hour it turns raw download hits into daily counts and drops hits past their
-retention, and removes studio uploads abandoned for a day. The jobs are
+retention, and removes studio uploads abandoned for a day; once a day it
+removes orphan objects from storage (``STORAGE_SWEEP_EVERY``). The jobs are
 idempotent, so a second worker or a restart costs a repeat, never a wrong
 number. Times come from an injected clock, so the
 schedule is tested without sleeping.
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
@@ -29,6 +31,7 @@ AGGREGATE_EVERY = 3600.0
 CLEAN_UPLOADS_EVERY = 3600.0
 HASH_EVERY = 30.0
 ABANDONED_AFTER_SECONDS = 24 * 3600.0
+SWEEP_EVERY = 24 * 3600.0
 
 
 @dataclass
@@ -102,14 +105,39 @@ def hash_uploads() -> str | None:
     return f"hashed {hashed} uploaded file(s)" if hashed else None
 
 
-def default_jobs(feeds_every: float, aggregate_every: float) -> list[Job]:
-    """Imports are not here: one can download for an hour, so they have their own process."""
-    return [
+def sweep_storage() -> str | None:
+    """Remove objects no row names (a process killed between storing and committing).
+
+    Prints each removed key, since the worker's output is its log. A storage
+    error stops the removal (the service logs it as a warning); the rest waits
+    for the next run, which has nothing left to repeat.
+    """
+    from app.services.storage_sweep import sweep_storage as sweep
+
+    result = sweep(delete=True)
+    if not result.removed:
+        return None
+    lines = [f"storage sweep removed {info.key} ({info.size} bytes)" for info in result.removed]
+    count, size = len(result.removed), result.removed_bytes
+    return "\n".join([*lines, f"storage sweep removed {count} orphan object(s), {size} bytes"])
+
+
+def default_jobs(
+    feeds_every: float, aggregate_every: float, sweep_every: float = SWEEP_EVERY
+) -> list[Job]:
+    """Imports are not here: one can download for an hour, so they have their own process.
+
+    A ``sweep_every`` of 0 leaves the storage sweep out.
+    """
+    jobs = [
         Job("feeds", feeds_every, refresh_feeds),
         Job("hash uploads", HASH_EVERY, hash_uploads),
         Job("aggregate downloads", aggregate_every, aggregate_downloads),
         Job("clean uploads", CLEAN_UPLOADS_EVERY, clean_uploads),
     ]
+    if sweep_every > 0:
+        jobs.append(Job("storage sweep", sweep_every, sweep_storage))
+    return jobs
 
 
 @click.command("worker")
@@ -118,8 +146,8 @@ def default_jobs(feeds_every: float, aggregate_every: float) -> list[Job]:
 @click.option("--once", is_flag=True, help="Run every job once and exit (cron, tests).")
 @with_appcontext
 def worker_command(feeds_every: float, aggregate_every: float, once: bool) -> None:
-    """Refresh and announce feeds, hash uploads, aggregate download counts, clean uploads."""
-    jobs = default_jobs(feeds_every, aggregate_every)
+    """Refresh and announce feeds, hash uploads, aggregate counts, clean uploads and storage."""
+    jobs = default_jobs(feeds_every, aggregate_every, current_app.config["STORAGE_SWEEP_EVERY"])
     while True:
         for line in run_due(jobs, time.monotonic()):
             click.echo(line)

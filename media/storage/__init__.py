@@ -13,18 +13,20 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from media.storage.base import (
     CHUNK_SIZE,
+    ObjectInfo,
     ObjectNotFound,
     SavedObject,
     Storage,
     StorageError,
     validate_key,
 )
-from media.storage.local import LocalStorage, PartialFiles
+from media.storage.local import LocalStorage, PartialFiles, partial_upload_id
 from media.storage.s3 import RangeReader, S3Storage, UnfinishedUpload, UploadedPart
 
 __all__ = [
     "CHUNK_SIZE",
     "LocalStorage",
+    "ObjectInfo",
     "ObjectNotFound",
     "PartialFiles",
     "RangeReader",
@@ -34,6 +36,7 @@ __all__ = [
     "StorageError",
     "UnfinishedUpload",
     "UploadedPart",
+    "partial_upload_id",
     "storage_from_url",
     "validate_key",
 ]

@@ -6,6 +6,7 @@ import abc
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
@@ -31,6 +32,15 @@ class SavedObject:
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """An object as a listing sees it: what a sweep needs to judge and report it."""
+
+    key: str
+    size: int
+    last_modified: datetime  # aware, UTC
 
 
 class Storage(abc.ABC):
@@ -84,8 +94,26 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
+    def stat(self, key: str) -> ObjectInfo:
+        """Size and last modification of one object, without reading it.
+
+        :raise ObjectNotFound: when there is no such object.
+        """
+
+    @abc.abstractmethod
+    def list_objects(self, prefix: str = "") -> list[ObjectInfo]:
+        """Every object under ``prefix``, sorted by key, with its size and age.
+
+        Complete or an error: a sweep deletes what a listing shows and no row
+        names, so a listing that silently left out part of the store would
+        only make it remove less, but one that fails half-way must say so.
+
+        :raise StorageError: when the store cannot be listed completely.
+        """
+
     def list_keys(self, prefix: str = "") -> list[str]:
         """Every key under ``prefix``; used by health checks and tests for orphans."""
+        return [info.key for info in self.list_objects(prefix)]
 
     def sha256(self, key: str) -> str:
         """Hash an object already stored, reading it in chunks (for uploads made elsewhere).

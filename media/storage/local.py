@@ -8,12 +8,15 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import BinaryIO
 
 from media.storage.base import (
     CHUNK_SIZE,
     ChunkIterator,
+    ObjectInfo,
     ObjectNotFound,
     SavedObject,
     Storage,
@@ -118,16 +121,7 @@ class LocalStorage(Storage):
 
     def size(self, key: str) -> int:
         """From stat: no need to open the file."""
-        path = self.path(key)
-        try:
-            stat = path.stat()
-        except (FileNotFoundError, NotADirectoryError) as exc:
-            raise ObjectNotFound(key) from exc
-        except OSError as exc:
-            raise StorageError(f"cannot stat {key!r}: {exc}") from exc
-        if not path.is_file():
-            raise ObjectNotFound(key)
-        return stat.st_size
+        return self.stat(key).size
 
     def exists(self, key: str) -> bool:
         """Only regular files are objects; directories are an artefact of key paths."""
@@ -145,18 +139,56 @@ class LocalStorage(Storage):
         """Uploads arriving in chunks (the fallback when there is no S3 to upload to)."""
         return PartialFiles(self)
 
-    def list_keys(self, prefix: str = "") -> list[str]:
-        """Walk only the directory the prefix points into, not the whole root."""
+    def stat(self, key: str) -> ObjectInfo:
+        """From one stat call: the size and the time the file got its bytes."""
+        path = self.path(key)
+        try:
+            status = path.stat()
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise ObjectNotFound(key) from exc
+        except OSError as exc:
+            raise StorageError(f"cannot stat {key!r}: {exc}") from exc
+        if not S_ISREG(status.st_mode):
+            raise ObjectNotFound(key)
+        return _info(key, status)
+
+    def list_objects(self, prefix: str = "") -> list[ObjectInfo]:
+        """Walk only the directory the prefix points into, not the whole root.
+
+        Saves in progress (temp files) and uploads arriving in chunks are not
+        objects yet, so they are left out (see :meth:`list_unfinished`).
+        """
+        return self._walk(prefix, unfinished=False)
+
+    def list_unfinished(self) -> list[ObjectInfo]:
+        """Temp files of saves and chunked uploads, keyed by their path under the root.
+
+        A process killed during a save leaves its temp file behind, and no
+        later save has the same random name, so only a sweep removes it.
+        Partial uploads are here too; :func:`partial_upload_id` tells which
+        upload each belongs to, so its caller can keep those still recorded.
+        """
+        return self._walk("", unfinished=True)
+
+    def _walk(self, prefix: str, *, unfinished: bool) -> list[ObjectInfo]:
+        """Files under the prefix's directory: the objects, or else the temp files.
+
+        A file removed during the walk is simply not listed; any other failure
+        to read a directory is an error, since os.walk would otherwise skip
+        that directory without a word, and a listing must be complete.
+        """
         directory = self.root / validate_prefix(prefix).rpartition("/")[0]
-        keys = []
-        for dirpath, _dirnames, filenames in os.walk(directory):
+        found = []
+        for dirpath, _dirnames, filenames in os.walk(directory, onerror=_walk_error):
             for name in filenames:
-                if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+                if _is_temporary(name) != unfinished:
                     continue
                 key = Path(dirpath, name).relative_to(self.root).as_posix()
-                if key.startswith(prefix):
-                    keys.append(key)
-        return sorted(keys)
+                if not key.startswith(prefix):
+                    continue
+                with contextlib.suppress(ObjectNotFound):
+                    found.append(self.stat(key))
+        return sorted(found, key=lambda info: info.key)
 
     def check(self) -> None:
         """Create the root if needed and prove it takes a file.
@@ -273,7 +305,7 @@ class PartialFiles:
         return sorted(
             path.name.removeprefix(TEMP_PREFIX).removesuffix(TEMP_SUFFIX)
             for path in self.directory.iterdir()
-            if path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX)
+            if _is_temporary(path.name)
         )
 
 
@@ -306,6 +338,35 @@ def _copy_hashing(stream: BinaryIO, out: BinaryIO) -> tuple[int, str]:
         out.write(chunk)
         size += len(chunk)
     return size, digest.hexdigest()
+
+
+def partial_upload_id(path: str) -> str | None:
+    """The upload a path from :meth:`LocalStorage.list_unfinished` belongs to, if any."""
+    folder, _, name = path.rpartition("/")
+    upload_id = name.removeprefix(TEMP_PREFIX).removesuffix(TEMP_SUFFIX)
+    if folder != PARTIAL_DIRECTORY or not _is_temporary(name) or not PARTIAL_ID.match(upload_id):
+        return None
+    return upload_id
+
+
+def _is_temporary(name: str) -> bool:
+    """A save's temp file or a partial upload: named to stay out of listings of objects."""
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def _info(key: str, status: os.stat_result) -> ObjectInfo:
+    return ObjectInfo(
+        key=key,
+        size=status.st_size,
+        last_modified=datetime.fromtimestamp(status.st_mtime, UTC),
+    )
+
+
+def _walk_error(exc: OSError) -> None:
+    """A directory that is not there holds no objects; one that cannot be read is a failure."""
+    if isinstance(exc, FileNotFoundError):
+        return
+    raise StorageError(f"cannot list {exc.filename}: {exc.strerror or exc}") from exc
 
 
 def _remove_quietly(name: str) -> None:

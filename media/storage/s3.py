@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from media.storage.base import (
     CHUNK_SIZE,
     ChunkIterator,
+    ObjectInfo,
     ObjectNotFound,
     SavedObject,
     Storage,
@@ -301,9 +302,7 @@ class S3Storage(Storage):
 
     def size(self, key: str) -> int:
         """From HEAD, so nothing is downloaded."""
-        with _errors(key, "reading the size of"):
-            head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
-        return int(head["ContentLength"])
+        return self.stat(key).size
 
     def exists(self, key: str) -> bool:
         """HEAD, with 404 meaning no; any other failure is still an error."""
@@ -329,15 +328,24 @@ class S3Storage(Storage):
                 ExpiresIn=expires_in,
             )
 
-    def list_keys(self, prefix: str = "") -> list[str]:
+    def stat(self, key: str) -> ObjectInfo:
+        """From HEAD, so nothing is downloaded."""
+        with _errors(key, "inspecting"):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+        return ObjectInfo(key, int(head["ContentLength"]), head["LastModified"])
+
+    def list_objects(self, prefix: str = "") -> list[ObjectInfo]:
         """Page through the listing; keys come back without our bucket prefix."""
         full_prefix = self.prefix + validate_prefix(prefix)
-        keys = []
+        found = []
         with _errors(prefix, "listing"):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
-                keys.extend(item["Key"][len(self.prefix) :] for item in page.get("Contents", []))
-        return sorted(keys)
+                found.extend(
+                    ObjectInfo(item["Key"][len(self.prefix) :], item["Size"], item["LastModified"])
+                    for item in page.get("Contents", [])
+                )
+        return sorted(found, key=lambda info: info.key)
 
     def check(self) -> None:
         """HEAD the bucket: proves endpoint, credentials and bucket in one request."""

@@ -96,6 +96,44 @@ def test_shows_create_refuses_reserved_and_taken_slugs(runner, show):
     assert "already exists" in taken.output
 
 
+def test_storage_sweep_lists_orphans_and_removes_them_only_with_delete(app, runner, show):
+    from app.storage import current_storage
+
+    app.config["STORAGE_SWEEP_GRACE"] = 0  # SeaweedFS dates objects now; 0 makes them old
+    with app.app_context():
+        for key, data in [("testpodden/orphan.mp3", b"12345"), ("gone/artwork/x.png", b"123")]:
+            current_storage().save(key, io.BytesIO(data), "application/octet-stream")
+    before = stored_keys(app)
+    dry = runner.invoke(args=["storage", "sweep"])
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert lines[0].split()[:2] == ["3", "bytes"]
+    assert lines[0].endswith("  gone/artwork/x.png")
+    assert lines[1].split()[:2] == ["5", "bytes"]
+    assert lines[1].endswith("  testpodden/orphan.mp3")
+    assert "would remove 2 orphan object(s), 8 bytes, of 3 listed" in lines[2]
+    assert stored_keys(app) == before
+
+    done = runner.invoke(args=["storage", "sweep", "--delete"])
+    assert done.exit_code == 0, done.output
+    assert "removed 2 orphan object(s), 8 bytes, of 3 listed" in done.output
+    assert "testpodden/orphan.mp3" in done.output
+    with app.app_context():
+        from app.services.shows import get_show
+
+        assert stored_keys(app) == [get_show(show).image.storage_key]
+
+
+def test_storage_sweep_fails_without_removing_when_storage_cannot_be_listed(
+    app, runner, show, broken_storage
+):
+    app.extensions["storage"] = broken_storage
+    result = runner.invoke(args=["storage", "sweep", "--delete"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Storage could not be listed, so nothing was removed")
+    assert "Traceback" not in result.output
+
+
 def test_shows_link_sets_and_removes_a_directory_link(runner, client, show):
     url = "https://open.spotify.com/show/abc"
     result = runner.invoke(args=["shows", "link", show, "spotify", url])

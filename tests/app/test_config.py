@@ -104,3 +104,26 @@ def test_embed_origins_default_to_any_and_are_checked(tmp_path):
 def test_upload_settings_are_checked(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         load_config(str(tmp_path), env={name: value})
+
+
+def test_storage_sweep_runs_daily_for_objects_older_than_a_day_by_default(tmp_path):
+    config = load_config(str(tmp_path), env={})
+    assert config["STORAGE_SWEEP_EVERY"] == config["STORAGE_SWEEP_GRACE"] == 86400
+    env = {"STORAGE_SWEEP_EVERY": "0", "STORAGE_SWEEP_GRACE": "7200"}
+    config = load_config(str(tmp_path), env=env)
+    assert (config["STORAGE_SWEEP_EVERY"], config["STORAGE_SWEEP_GRACE"]) == (0, 7200)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STORAGE_SWEEP_EVERY", "-1"),
+        ("STORAGE_SWEEP_EVERY", "daily"),
+        # Shorter would risk objects stored a moment before their rows commit.
+        ("STORAGE_SWEEP_GRACE", "60"),
+        ("STORAGE_SWEEP_GRACE", "nan"),
+    ],
+)
+def test_storage_sweep_settings_are_checked(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path), env={name: value})

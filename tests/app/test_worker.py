@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -10,7 +11,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DailyDownloads
-from app.worker import AGGREGATE_EVERY, FEEDS_EVERY, Job, default_jobs, run_due, seconds_to_next
+from app.worker import (
+    AGGREGATE_EVERY,
+    FEEDS_EVERY,
+    SWEEP_EVERY,
+    Job,
+    default_jobs,
+    run_due,
+    seconds_to_next,
+)
+from tests.app.conftest import stored_keys
 from tests.app.services.test_analytics import episode_id, hit  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,4 +97,45 @@ def test_the_procfile_worker_runs_every_job():
         "hash uploads",
         "aggregate downloads",
         "clean uploads",
+        "storage sweep",
     ]
+
+
+def test_the_storage_sweep_runs_at_start_then_daily_and_can_be_turned_off(app):
+    clock = [1000.0]
+    sweeps: list[float] = []
+    jobs = default_jobs(FEEDS_EVERY, AGGREGATE_EVERY, SWEEP_EVERY)
+    for job in jobs:
+        job.run = lambda name=job.name: sweeps.append(clock[0]) if name == "storage sweep" else None
+    with app.app_context():
+        run_for(jobs, 1000.0 + 3 * 86400, clock)
+    assert sweeps == [1000.0, 87400.0, 173800.0, 260200.0]
+    assert "storage sweep" not in [job.name for job in default_jobs(FEEDS_EVERY, 3600, 0)]
+
+
+def put_orphan(app, key: str) -> None:
+    from app.storage import current_storage
+
+    with app.app_context():
+        current_storage().save(key, io.BytesIO(b"orphan"), "application/octet-stream")
+
+
+def test_worker_once_sweeps_storage_and_prints_what_it_removed(app, runner, show):
+    app.config["STORAGE_SWEEP_GRACE"] = 0  # SeaweedFS dates objects now; 0 makes them old
+    put_orphan(app, "testpodden/orphan.mp3")
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "storage sweep removed testpodden/orphan.mp3 (6 bytes)" in result.output
+    assert "storage sweep removed 1 orphan object(s), 6 bytes" in result.output
+    assert "testpodden/orphan.mp3" not in stored_keys(app)
+    assert len(stored_keys(app)) == 1  # the show's artwork
+
+
+def test_worker_leaves_storage_alone_when_the_sweep_is_off(app, runner, show):
+    app.config["STORAGE_SWEEP_GRACE"] = 0
+    app.config["STORAGE_SWEEP_EVERY"] = 0
+    put_orphan(app, "testpodden/orphan.mp3")
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "storage sweep" not in result.output
+    assert "testpodden/orphan.mp3" in stored_keys(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
 import socket
 import stat
@@ -15,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from media.storage import (
     SavedObject,
     Storage,
     StorageError,
+    partial_upload_id,
     storage_from_url,
 )
 from media.storage.s3 import PART_SIZE, READ_AHEAD
@@ -301,6 +304,67 @@ def test_list_keys_with_prefix(storage: Storage) -> None:
     assert storage.list_keys("none/") == []
 
 
+def test_list_objects_gives_sizes_and_modification_times(storage: Storage) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=2)  # S3 dates are whole seconds
+    for key, data in [("show-b/1.mp3", b"yyy"), ("show-a/2.mp3", b"xx"), ("show-a/1.mp3", b"x")]:
+        save_bytes(storage, key, data)
+    after = datetime.now(UTC) + timedelta(seconds=2)
+    listing = storage.list_objects("show-a/")
+    assert [(info.key, info.size) for info in listing] == [("show-a/1.mp3", 1), ("show-a/2.mp3", 2)]
+    assert all(before <= info.last_modified <= after for info in listing)
+    assert [info.key for info in storage.list_objects()] == storage.list_keys()
+    assert storage.list_objects("none/") == []
+
+
+def test_stat_gives_size_and_modification_time(storage: Storage) -> None:
+    save_bytes(storage, "show/a.mp3", b"abcd")
+    listed = storage.list_objects()[0]
+    info = storage.stat("show/a.mp3")
+    assert (info.key, info.size) == ("show/a.mp3", 4)
+    # The listing may carry fractions of a second that HEAD's date header drops.
+    assert abs(info.last_modified - listed.last_modified) < timedelta(seconds=1)
+    with pytest.raises(ObjectNotFound):
+        storage.stat("show/missing.mp3")
+
+
+def test_local_listing_leaves_out_saves_and_uploads_in_progress(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    save_bytes(storage, "show/a.mp3", b"abc")
+    (tmp_path / "show" / ".b.mp3.k2j3h4.part").write_bytes(b"half a save")
+    storage.partials.write("upload-token-1", 0, io.BytesIO(b"a chunk"), 7)
+    a_week_ago = time.time() - 7 * 86400
+    os.utime(tmp_path / "show" / "a.mp3", (a_week_ago, a_week_ago))
+    [info] = storage.list_objects()
+    assert info.key == "show/a.mp3"
+    assert info.last_modified == datetime.fromtimestamp(a_week_ago, UTC)
+
+
+def test_local_unfinished_writes_are_listed_apart(tmp_path: Path) -> None:
+    """A save's temp file outlives a killed process; a sweep needs to find it."""
+    storage = LocalStorage(tmp_path)
+    save_bytes(storage, "show/a.mp3", b"abc")
+    (tmp_path / "show" / ".b.mp3.k2j3h4.part").write_bytes(b"half a save")
+    storage.partials.write("upload-token-1", 0, io.BytesIO(b"a chunk"), 7)
+    unfinished = storage.list_unfinished()
+    assert [(info.key, info.size) for info in unfinished] == [
+        (".uploads/.upload-token-1.part", 7),
+        ("show/.b.mp3.k2j3h4.part", 11),
+    ]
+    assert [partial_upload_id(info.key) for info in unfinished] == ["upload-token-1", None]
+    assert partial_upload_id("show/a.mp3") is None
+    assert partial_upload_id(".uploads/.x.part") is None  # too short to be an upload id
+
+
+def test_local_listing_fails_when_a_folder_cannot_be_read(tmp_path: Path) -> None:
+    """os.walk skips unreadable folders silently; a listing must not pretend they are empty."""
+    storage = LocalStorage(tmp_path)
+    save_bytes(storage, "show/a.mp3", b"abc")
+    (tmp_path / "show" / "loop").symlink_to(tmp_path / "show" / "loop")
+    with pytest.raises(StorageError, match="loop"):
+        storage.list_objects()
+    assert LocalStorage(tmp_path / "not-made-yet").list_objects() == []
+
+
 BAD_KEYS = ["", "/abs.mp3", "../up.mp3", "a/../../b", "a//b", "./a", "a/", "a\\b"]
 
 KEY_OPERATIONS: dict[str, Callable[[Storage, str], object]] = {
@@ -311,6 +375,7 @@ KEY_OPERATIONS: dict[str, Callable[[Storage, str], object]] = {
     "size": lambda s, k: s.size(k),
     "exists": lambda s, k: s.exists(k),
     "url": lambda s, k: s.url(k),
+    "stat": lambda s, k: s.stat(k),
 }
 
 

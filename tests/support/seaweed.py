@@ -26,6 +26,9 @@ from botocore.config import Config
 
 ACCESS_KEY = "podhost-test"
 SECRET_KEY = "podhost-test-secret"
+# May list and read but not write or delete: storage that fails half-way through a job.
+READER_ACCESS_KEY = "podhost-reader"
+READER_SECRET_KEY = "podhost-reader-secret"
 REGION = "us-east-1"
 
 START_TIMEOUT = 60.0
@@ -158,14 +161,22 @@ def start_seaweedfs(binary: str, workdir: Path) -> SeaweedFS:
 
 
 def _identities() -> dict[str, Any]:
-    """One admin identity: the S3 API refuses anonymous requests when any identity exists."""
+    """The app's admin identity and a read-only one.
+
+    The S3 API refuses anonymous requests when any identity exists.
+    """
     return {
         "identities": [
             {
                 "name": "app",
                 "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            }
+            },
+            {
+                "name": "reader",
+                "credentials": [{"accessKey": READER_ACCESS_KEY, "secretKey": READER_SECRET_KEY}],
+                "actions": ["Read", "List"],
+            },
         ]
     }
 
