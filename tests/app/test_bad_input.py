@@ -336,8 +336,14 @@ def form_body(pairs: list[tuple[str, str]]) -> bytes:
     return "&".join(f"{quote(name)}={value}" for name, value in pairs).encode("ascii")
 
 
-def requests_for(endpoint: str, method: str, token: str, baseline: dict) -> list[tuple]:
-    """(label, request keyword arguments) of every malformed request for one route."""
+def requests_for(
+    endpoint: str, method: str, token: str, baseline: dict, full: bool = True
+) -> list[tuple]:
+    """(label, request keyword arguments) of every malformed request for one route.
+
+    Not ``full`` (production): per field only what PostgreSQL and S3 judge differently
+    from SQLite and a folder (lengths, numbers), and headers only for the upload API.
+    """
     csrf = {"X-CSRFToken": token}
     if method == "GET":
         return get_requests()
@@ -360,9 +366,11 @@ def requests_for(endpoint: str, method: str, token: str, baseline: dict) -> list
     for name in names:
         others = [(n, v) for n, v in encoded_baseline if n != name]
         # NUL and the bytes that are no UTF-8 are refused before any handler: all at once above.
-        for kind in ("long", "negative", "huge-number"):
+        for kind in ("long", "negative", "huge-number") if full else ("long", "huge-number"):
             pairs = [("csrf_token", quote(token)), *others, (name, RAW_VALUES[kind])]
             out.append((f"{name}={kind}", {"data": form_body(pairs), "content_type": urlencoded}))
+        if not full:
+            continue
         pairs = [("csrf_token", quote(token)), *others, (name, "a"), (name, "b"), (name, "")]
         out.append((f"{name} repeated", {"data": form_body(pairs), "content_type": urlencoded}))
         if name not in files:
@@ -388,7 +396,7 @@ def requests_for(endpoint: str, method: str, token: str, baseline: dict) -> list
             },
         )
     )
-    for kind, headers in BAD_HEADERS.items():
+    for kind, headers in BAD_HEADERS.items() if full or "upload" in endpoint else ():
         out.append((f"header {kind}", {"data": b"0123456789", "headers": {**csrf, **headers}}))
     out.append(
         ("query garbage", {"query_string": "page=abc&lang=xx", "data": {"csrf_token": token}})
@@ -489,8 +497,9 @@ def cases() -> list:
 
 
 @pytest.mark.parametrize(("backend", "rule", "method", "endpoint"), cases())
-def test_bad_input_is_refused_cleanly(app, world, caplog, rule, method, endpoint):
+def test_bad_input_is_refused_cleanly(app, world, caplog, backend, rule, method, endpoint):
     token = token_of(world.client)
+    full = backend == "embedded"
     before = snapshot(app)
     for variant in ("missing", "odd"):
         url = url_of(rule, endpoint, app, getattr(world, variant), world)
@@ -500,12 +509,11 @@ def test_bad_input_is_refused_cleanly(app, world, caplog, rule, method, endpoint
                 app, world, caplog, endpoint, url, method, f"{variant}: {label}", kwargs, before
             )
     url = url_of(rule, endpoint, app, world.real, world)
-    count = len(requests_for(endpoint, method, token, BASELINE))
+    count = len(requests_for(endpoint, method, token, BASELINE, full))
     for index in range(count):
         # Built afresh each time: files are streams, and the lock version moves on a save.
-        label, kwargs = requests_for(endpoint, method, token, fresh_baseline(app, world, endpoint))[
-            index
-        ]
+        baseline = fresh_baseline(app, world, endpoint)
+        label, kwargs = requests_for(endpoint, method, token, baseline, full)[index]
         before = send(app, world, caplog, endpoint, url, method, label, kwargs, before)
         if endpoint in {"studio.logout", "studio.set_password", "studio.login"}:
             logged_in(app, world)
