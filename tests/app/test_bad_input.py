@@ -309,12 +309,8 @@ def world(app, show, audio_dir) -> World:
 def url_of(rule_text: str, endpoint: str, app, values: dict, world: World) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
     values = dict(values)
-    if (
-        endpoint == "studio.set_password"
-        and values is not None
-        and values["token"] == world.real["token"]
-    ):
-        values["token"] = world.account_token
+    if endpoint == "studio.set_password" and values["token"] == world.real["token"]:
+        values["token"] = world.account_token  # that route's token is an account link's
     missing = rule.arguments - set(values)
     assert not missing, f"{rule_text}: add values for {sorted(missing)} to the world fixture"
     return rule.build({name: values[name] for name in rule.arguments})[1]
