@@ -16,14 +16,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = config.get("INSTANCE_PATH") or os.environ.get("PODHOST_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, overrides=config))
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_globals(app)
     register_i18n(app)
     register_errorhandlers(app)
+    register_input_checks(app)
     register_commands(app)
     register_feed_fast_path(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any route: ``<int:...>`` in a URL matches only ids the database can hold."""
+    from app.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:
@@ -98,6 +107,12 @@ def register_errorhandlers(app: Flask) -> None:
     from app.errors import init_errorhandlers
 
     init_errorhandlers(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    from app.input_checks import init_input_checks
+
+    init_input_checks(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -9,8 +9,20 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter
 
 from app.models import Episode, Show, StoredFile
+
+# The largest id a 32-bit INTEGER column holds (PostgreSQL's int4); SQLite's 64-bit is larger.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>``: a larger number is no URL of the app (404), not a database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def absolute_url(endpoint: str, **values: object) -> str:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -33,6 +34,7 @@ from app.models import Person as PersonRow
 from app.services.errors import NotFound
 from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, LocalCopy, local_feeds
 from app.services.shows import get_show
+from app.urls import MAX_ID as MAX_PAGE
 from app.urls import absolute_url, feed_url, media_url, show_url, with_analytics_prefix
 from feeds.guid import podcast_guid
 from feeds.model import (
@@ -86,6 +88,8 @@ def cached_feed(show_slug: str, page: int = 1, now: datetime | None = None) -> R
 
     :raise NotFound: for an unknown show or a page past the last one.
     """
+    if not 1 <= page <= MAX_PAGE:  # no such page, and a number no query can carry
+        raise NotFound(gettext("There is no such page of this feed."))
     now = now or utcnow()
     local = local_feeds()
     hit = local.get((show_slug, page))
@@ -226,11 +230,11 @@ def show_feed(show: Show, now: datetime | None = None, *, page: int = 1) -> byte
         )
         last = max(1, math.ceil(total / size))
         if not 1 <= page <= last:
-            raise NotFound("There is no such page of this feed.")
+            raise NotFound(gettext("There is no such page of this feed."))
         query = query.limit(size).offset((page - 1) * size)
         pages = page_links(show, page, last)
     elif page != 1:
-        raise NotFound("This feed has only one page.")
+        raise NotFound(gettext("This feed has only one page."))
     urls = FeedUrls(show)
     extras = load_extras(show, urls)
     episodes = [feed_episode(e, urls, extras) for e in db.session.scalars(query)]

@@ -147,9 +147,12 @@ def begin_upload(
 
 
 def _declared_size(size: Any) -> int:
+    """A whole number of bytes: JSON's ``true``, ``1e400`` and ``"12abc"`` are no size."""
     try:
+        if isinstance(size, bool):
+            raise TypeError(size)
         size = int(size)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput(gettext("The size of the file is missing."), "audio") from None
     if size <= 0:
         raise UnsupportedMedia(refusal_message("empty"), "audio", code="empty")

@@ -10,7 +10,6 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -27,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from app.services.feed_extras import ITUNES_TYPES, MEDIUMS
+from app.studio.posted import StudioForm
 from feeds.categories import APPLE_CATEGORIES
 
 PERSON_ROWS = 3  # empty rows offered below the show's persons
@@ -47,7 +47,7 @@ def time_zones() -> list[str]:
     return sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(StudioForm):
     password = PasswordField(
         _("New password"),
         render_kw={"autocomplete": "new-password", "required": True, "minlength": 10},
@@ -58,30 +58,30 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(StudioForm):
     language = HiddenField()
     next = HiddenField()
 
 
-class InviteForm(FlaskForm):
+class InviteForm(StudioForm):
     email = EmailField(_("Email"), render_kw={"required": True, "autocomplete": "off"})
     is_admin = BooleanField(_("Instance admin (manages users and all shows)"))
     show = SelectField(_("Show"), choices=[], validate_choice=False)
     role = SelectField(_("Role on the show"), choices=role_choices(), validate_choice=False)
 
 
-class UserRoleForm(FlaskForm):
+class UserRoleForm(StudioForm):
     show = SelectField(_("Show"), choices=[], validate_choice=False)
     role = SelectField(_("Role"), choices=role_choices(_("No role")), validate_choice=False)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(StudioForm):
     """A button that changes one thing; ``value`` says to what."""
 
     value = HiddenField()
 
 
-class NewShowForm(FlaskForm):
+class NewShowForm(StudioForm):
     slug = StringField(
         _("Address name"),
         description=_(
@@ -95,18 +95,18 @@ class NewShowForm(FlaskForm):
     owner_email = EmailField(_("Owner's email"), render_kw={"required": True})
 
 
-class MemberInviteForm(FlaskForm):
+class MemberInviteForm(StudioForm):
     email = EmailField(_("Email"), render_kw={"required": True, "autocomplete": "off"})
     role = SelectField(_("Role"), choices=role_choices(), validate_choice=False)
 
 
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(StudioForm):
     role = SelectField(
         _("Role"), choices=role_choices(_("Remove from the show")), validate_choice=False
     )
 
 
-class ArtworkForm(FlaskForm):
+class ArtworkForm(StudioForm):
     artwork = FileField(
         _("Artwork"),
         description=_(
@@ -129,7 +129,7 @@ def subcategory_choices() -> list[SelectChoice]:
     return groups
 
 
-class ShowSettingsForm(FlaskForm):
+class ShowSettingsForm(StudioForm):
     """Every field the feed needs; rows of persons and directory links are read by hand."""
 
     title = StringField(_("Title"), render_kw={"required": True, "maxlength": 255})
@@ -209,7 +209,7 @@ class ShowSettingsForm(FlaskForm):
         self.timezone.choices = options((zone, zone) for zone in time_zones())
 
 
-def attach_error(form: FlaskForm, exc) -> None:
+def attach_error(form: StudioForm, exc) -> None:
     """Show a service's refusal beside the field it names, or above the form."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None and hasattr(field, "errors"):

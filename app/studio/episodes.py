@@ -26,7 +26,7 @@ from app.studio import bp
 from app.studio.access import can, studio_show
 from app.studio.forms import EpisodeEditForm, EpisodeFileForm
 from app.studio.health_text import health_text
-from app.urls import embed_url, episode_url
+from app.urls import MAX_ID, embed_url, episode_url
 
 BLANK_ROWS = 3  # empty chapter and person rows, so the table works without JavaScript
 
@@ -161,12 +161,8 @@ def _text(number: int | None) -> str:
 
 def _changes(form: EpisodeEditForm) -> editing.EpisodeChanges:
     """The posted values as text; the service does all the checking."""
-    try:
-        version = int(form.lock_version.data or "")
-    except ValueError:
-        version = -1  # refused by the compare-and-set as a conflict
     return editing.EpisodeChanges(
-        lock_version=version,
+        lock_version=_version(form.lock_version.data),
         title=form.title.data or "",
         slug=form.slug.data or "",
         notes_markdown=form.notes_markdown.data or "",
@@ -237,10 +233,17 @@ def _file_error(show: Show, episode_id: int, exc: ServiceError):
 
 
 def _lock_version() -> int:
+    return _version(request.form.get("lock_version"))
+
+
+def _version(raw: str | None) -> int:
+    """The posted lock version; anything that is no version (junk, a number no column holds)
+    is -1, which the compare-and-set refuses as a conflict."""
     try:
-        return int(request.form.get("lock_version", ""))
+        version = int(raw or "")
     except ValueError:
         return -1
+    return version if 0 <= version <= MAX_ID else -1
 
 
 def _back(show: Show, episode_id: int, message: str, anchor: str = ""):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_babel import lazy_gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -19,8 +18,10 @@ from wtforms import (
     TextAreaField,
 )
 
+from app.studio.posted import StudioForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(StudioForm):
     email = EmailField(_("Email"), render_kw={"autocomplete": "username", "required": True})
     password = PasswordField(
         _("Password"), render_kw={"autocomplete": "current-password", "required": True}
@@ -60,7 +61,7 @@ class PersonRow(Form):
     href = StringField(lazy_gettext("Web page"))
 
 
-class EpisodeEditForm(FlaskForm):
+class EpisodeEditForm(StudioForm):
     """The editor's main form; the service parses and validates every value."""
 
     lock_version = HiddenField()
@@ -96,7 +97,7 @@ class EpisodeEditForm(FlaskForm):
     publish_time = StringField(lazy_gettext("Publish time"), render_kw={"type": "time"})
 
 
-class EpisodeFileForm(FlaskForm):
+class EpisodeFileForm(StudioForm):
     """The editor's smaller forms: artwork, a transcript, a chapters file, another format,
     new audio.
 

@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, StringField, URLField
 
@@ -31,11 +30,12 @@ from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import require_instance_admin, studio_show
 from app.studio.import_text import import_text
+from app.studio.posted import StudioForm
 
 log = logging.getLogger(__name__)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(StudioForm):
     url = URLField("Feed address (RSS)", render_kw={"placeholder": "https://…"})
     feed_file = FileField("…or a feed file", render_kw={"accept": ".xml,.rss,application/rss+xml"})
     slug = StringField("Address name of the new show (optional)", render_kw={"maxlength": 80})
@@ -43,12 +43,12 @@ class ImportForm(FlaskForm):
     owner_confirmed = BooleanField("I am the owner of this podcast (needed for a locked feed)")
 
 
-class ReimportForm(FlaskForm):
+class ReimportForm(StudioForm):
     url = URLField("Feed address (RSS)")
     feed_file = FileField("…or a feed file", render_kw={"accept": ".xml,.rss,application/rss+xml"})
 
 
-class LockForm(FlaskForm):
+class LockForm(StudioForm):
     locked = BooleanField("Lock the feed (podcast:locked)")
 
 
@@ -144,7 +144,7 @@ def export_show(show_slug: str):
     :raise 404: / 403: as for the progress page.
     """
     show = studio_show(show_slug, "admin")
-    if not FlaskForm().validate_on_submit():
+    if not StudioForm().validate_on_submit():
         raise InvalidInput(_("The form expired; please reload the page and try again."))
     archive = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after sending)
     try:
@@ -168,7 +168,7 @@ def _items_with_notes(job: ImportJob | None) -> list:
     return [(item, import_text(item.message, item.message_codes)) for item in job.items]
 
 
-def _feed_source(form: FlaskForm) -> imports.FeedSource:
+def _feed_source(form: StudioForm) -> imports.FeedSource:
     upload = form.feed_file.data
     if upload is not None and getattr(upload, "filename", ""):
         return imports.read_feed_file(upload.stream, upload.filename)
@@ -177,7 +177,7 @@ def _feed_source(form: FlaskForm) -> imports.FeedSource:
     return imports.fetch_feed_source(form.url.data)
 
 
-def _attach_error(form: FlaskForm, exc: ServiceError) -> None:
+def _attach_error(form: StudioForm, exc: ServiceError) -> None:
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
         field.errors = [*field.errors, exc.message]

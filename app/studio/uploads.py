@@ -15,7 +15,6 @@ import re
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
@@ -24,11 +23,12 @@ from app.services import episodes, uploads
 from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import can, studio_show
+from app.studio.posted import StudioForm, json_object
 
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
-class NewEpisodeForm(FlaskForm):
+class NewEpisodeForm(StudioForm):
     """The episode's first fields; ``upload`` names a finished browser upload."""
 
     audio = FileField(lazy_gettext("Audio file"), render_kw={"accept": "audio/*"})
@@ -134,7 +134,7 @@ def start_upload(show_slug: str):
     :raise 404: for an unknown show or one the user is no member of.
     """
     show = studio_show(show_slug, "author")
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     upload = uploads.begin_upload(
         show,
         current_user,
@@ -166,7 +166,7 @@ def sign_parts(show_slug: str, token: str):
     """
     show = studio_show(show_slug, "author")
     upload = uploads.get_upload(show, current_user, token)
-    numbers = (request.get_json(silent=True) or {}).get("parts")
+    numbers = json_object().get("parts")
     urls = uploads.presign_parts(upload, numbers if isinstance(numbers, list) else [])
     return jsonify({"urls": {str(number): url for number, url in urls.items()}})
 

@@ -177,3 +177,11 @@ def test_a_scheduled_episode_falling_due_goes_to_flask(app, client, spy, show, a
 )
 def test_feed_page_of(query, page):
     assert feed_page_of(query) == page
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", str(2**31), "-1", "0"])
+def test_a_page_number_no_column_holds_is_no_page(client, paged, page):
+    """A 20-digit page once reached the feed cache's query: a 500 on both databases."""
+    response = client.get(f"/{paged}/feed.xml?page={page}", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "There is no such page of this feed." in response.get_data(as_text=True)

@@ -200,3 +200,11 @@ def test_transcripts_from_the_studio_editor_are_searchable_and_shown(app, client
             get_show(episodes), episode.id, "sv", lock_version=episode.lock_version, editor=True
         )
     assert hits(app, "växthuset") == []
+
+
+@pytest.mark.parametrize("query", ["a%00b", "%00"])
+def test_a_nul_byte_in_the_query_is_refused(client, episodes, query):
+    """PostgreSQL refuses NUL in a text parameter; the request is refused before it."""
+    response = client.get("/search?q=" + query, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert "character that is not text" in response.get_data(as_text=True)

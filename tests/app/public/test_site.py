@@ -167,3 +167,13 @@ def test_show_notes_are_escaped(app, client, show, audio_dir):
     page = client.get("/testpodden/episodes/b-fet-b").get_data(as_text=True)
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/%00/", "/testpodden%00/feed.xml", "/embed/a%00b", "/studio/x%00/"]
+)
+def test_a_nul_byte_in_the_address_is_no_page(client, show, path):
+    """PostgreSQL refuses NUL in a text parameter: a slug with one was a 500 there."""
+    response = client.get(path, headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "There is no page at this address." in response.get_data(as_text=True)

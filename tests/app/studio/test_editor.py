@@ -809,3 +809,59 @@ def test_oversized_transcript_is_refused(app, show, episode_id):
         )
     assert refused.value.field == "transcript"
     assert (row_counts(app), stored_keys(app)) == (counts, keys)
+
+
+def test_an_id_no_column_holds_is_no_page(studio, app, show, episode_id):
+    """A 20-digit id once reached the database (SQLite: OverflowError, PostgreSQL: int4)."""
+    before = row_counts(app), stored_keys(app)
+    for tail in ("edit", "delete", "preview"):
+        assert studio.get(edit_url(show, 99999999999999999999, tail)).status_code == 404, tail
+    assert studio.get(edit_url(show, 2**31, "edit")).status_code == 404
+    assert (row_counts(app), stored_keys(app)) == before
+
+
+def test_a_lock_version_no_column_holds_is_a_conflict(studio, app, show, episode_id):
+    response = save(studio, app, show, episode_id, lock_version="99999999999999999999", title="X")
+    assert response.status_code == 409
+    assert episode_row(app, episode_id).title == "Avsnitt ett"
+
+
+def test_a_file_under_a_text_fields_name_is_no_text(studio, app, show, episode_id):
+    """Flask-WTF once handed the file object to the text field, and ``.strip()`` failed."""
+    data = form(studio, app, show, episode_id)
+    data["title"] = (io.BytesIO(b"\xff\x00 not text"), "title.bin")
+    before = row_counts(app), stored_keys(app), version(app, episode_id)
+    response = studio.post(
+        edit_url(show, episode_id), data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert "Give the episode a title." in response.get_data(as_text=True)
+    assert (row_counts(app), stored_keys(app), version(app, episode_id)) == before
+
+
+@pytest.mark.parametrize("body", ["[]", "1", '"x"', '{"title": ', '{"title": [1]}'])
+def test_a_json_body_that_is_no_form_is_refused(studio, app, show, episode_id, body):
+    """Flask-WTF reads a JSON body as the form; a number or a string once made a 500."""
+    token = csrf_token(studio, edit_url(show, episode_id))
+    before = row_counts(app), version(app, episode_id)
+    response = studio.post(
+        edit_url(show, episode_id),
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] in {
+        "The request must send a JSON object.",
+        "Each field of the form must be text.",
+    }
+    assert (row_counts(app), version(app, episode_id)) == before
+
+
+def test_a_nul_byte_is_refused_before_the_database(studio, app, show, episode_id):
+    """PostgreSQL refuses NUL in text; the app refuses it first, with a message."""
+    before = row_counts(app), version(app, episode_id)
+    response = save(studio, app, show, episode_id, title="Avsnitt\x00ett")
+    assert response.status_code == 422
+    assert "character that is not text" in response.get_data(as_text=True)
+    assert (row_counts(app), version(app, episode_id)) == before

@@ -548,3 +548,58 @@ def test_new_episode_starts_with_the_shows_persons(app, uploader, show, audio_di
         assert [(p.name, p.role, p.show_id) for p in rows] == [("Amira", "host", show_id)]
     feed = uploader.client.get(f"/{show}/feed.xml").get_data(as_text=True)
     assert feed.count('<podcast:person role="host">Amira</podcast:person>') == 2  # show + item
+
+
+@pytest.mark.parametrize("body", ["[]", "1", '"a.mp3"', "null", '{"filename": '])
+def test_start_refuses_a_body_that_is_no_json_object(app, uploader, body):
+    """A JSON number or string once reached ``body.get`` and made a 500."""
+    response = uploader.client.post(
+        f"/studio/{uploader.show}/uploads",
+        data=body,
+        content_type="application/json",
+        headers=uploader.headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "The request must send a JSON object."
+    assert row_counts(app)["pending_uploads"] == 0
+
+
+@pytest.mark.parametrize("size", ["1e400", "true", '"12abc"', "[1000]"])
+def test_start_refuses_a_size_that_is_no_whole_number(app, uploader, size):
+    """``1e400`` is infinity to Python's JSON, and ``int(inf)`` an OverflowError."""
+    response = uploader.client.post(
+        f"/studio/{uploader.show}/uploads",
+        data='{"filename": "a.mp3", "type": "audio/mpeg", "size": ' + size + "}",
+        content_type="application/json",
+        headers=uploader.headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "The size of the file is missing."
+    assert row_counts(app)["pending_uploads"] == 0
+
+
+@pytest.mark.parametrize("name", ["a\\u0000.mp3", "a\\ud800.mp3"])
+def test_start_refuses_a_file_name_that_is_not_text(app, uploader, name):
+    """A lone surrogate cannot be stored as UTF-8, a NUL not in PostgreSQL: both were 500s."""
+    response = uploader.client.post(
+        f"/studio/{uploader.show}/uploads",
+        data='{"filename": "' + name + '", "type": "audio/mpeg", "size": 1000}',
+        content_type="application/json",
+        headers=uploader.headers,
+    )
+    assert response.status_code == 422
+    assert "not text" in response.get_json()["message"]
+    assert row_counts(app)["pending_uploads"] == 0
+    assert leftovers(app) == []
+
+
+def test_part_urls_need_a_json_object(app, uploader, audio_dir):
+    info = uploader.start(audio_dir / "tone.mp3").get_json()
+    response = uploader.client.post(
+        info["url"] + "/parts",
+        data="[1]",
+        content_type="application/json",
+        headers=uploader.headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "The request must send a JSON object."
