@@ -37,3 +37,10 @@
     button.addEventListener("click", function () { addRow(button.dataset.addRow); });
   });
 })();
+
+// After a refused save the page opens at its summary of what to fix: focused, so a
+// screen reader reads it out and Tab goes straight to its links.
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+})();

@@ -130,7 +130,10 @@ def subcategory_choices() -> list[SelectChoice]:
 
 
 class ShowSettingsForm(StudioForm):
-    """Every field the feed needs; rows of persons and directory links are read by hand."""
+    """Every field the feed needs; rows of persons and directory links are read by hand.
+
+    The fields are in the page's order, which the error summary above the form follows.
+    """
 
     title = StringField(_("Title"), render_kw={"required": True, "maxlength": 255})
     description = TextAreaField(_("Description"), render_kw={"rows": 6})
@@ -147,8 +150,6 @@ class ShowSettingsForm(StudioForm):
     subcategory = SelectField(
         _("Subcategory"), choices=subcategory_choices(), validate_choice=False
     )
-    explicit = BooleanField(_("Explicit content"))
-    itunes_title = StringField(_("Title in Apple Podcasts, if different"))
     itunes_type = SelectField(
         _("Type"),
         choices=options(
@@ -156,6 +157,12 @@ class ShowSettingsForm(StudioForm):
         ),
         validate_choice=False,
     )
+    timezone = SelectField(_("Time zone"), choices=[], validate_choice=False)
+    explicit = BooleanField(_("Explicit content"))
+    license = StringField(
+        _("License"), description=_("For example CC-BY-4.0. New episodes get it by default.")
+    )
+    itunes_title = StringField(_("Title in Apple Podcasts, if different"))
     complete = BooleanField(_("Complete: no more episodes will come"))
     itunes_block = BooleanField(_("Hide the show from podcast directories"))
     new_feed_url = URLField(
@@ -166,9 +173,6 @@ class ShowSettingsForm(StudioForm):
     locked_owner = EmailField(_("Email that may unlock the feed"))
     medium = SelectField(
         _("Medium"), choices=options((name, name) for name in MEDIUMS), validate_choice=False
-    )
-    license = StringField(
-        _("License"), description=_("For example CC-BY-4.0. New episodes get it by default.")
     )
     update_frequency_text = StringField(
         _("How often new episodes come"), description=_("For example “Every second week”.")
@@ -199,7 +203,6 @@ class ShowSettingsForm(StudioForm):
         validators=[Optional()],
         description=_("Leave empty for a complete feed, which Apple needs."),
     )
-    timezone = SelectField(_("Time zone"), choices=[], validate_choice=False)
     analytics_prefix = StringField(
         _("Analytics prefix"), description=_("For example https://op3.dev/e/")
     )

@@ -130,6 +130,10 @@ def test_editor_pages_have_no_axe_violations(page, app, site, producer, draft_id
     with page.expect_navigation():
         page.click("button[value='save']")
     assert page.locator("#title-error").is_visible()
+    # The page opens at the summary of what to fix, focused for screen readers and Tab.
+    assert page.evaluate("document.activeElement.matches('[data-error-summary]')")
+    assert page.locator("[data-error-summary] a[href='#title']").is_visible()
+    assert page.locator("[data-error-summary] a[href='#chapters-0-start']").is_visible()
     violations = axe_violations(page)
     if violations:
         failures["errors"] = violations

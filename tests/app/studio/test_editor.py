@@ -539,6 +539,42 @@ def test_chapters_table_saves_and_validates(studio, app, show, episode_id):
     assert chapters_of(app, episode_id) == [(0.0, "Början"), (1.5, "Mitten")]
 
 
+def test_a_refused_save_opens_with_a_linked_summary_of_every_mistake(studio, app, show, episode_id):
+    """The mistakes may be far down the page (the chapters table): the summary links to each."""
+    from lxml import etree
+
+    bad = chapter_fields(("0:02", "Sent"), ("0:01", "Tidigare"), ("0:10", ""))
+    studio.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = etree.HTML(save(studio, app, show, episode_id, title="", **bad).get_data(as_text=True))
+    [summary] = page.xpath("//section[@data-error-summary]")
+    assert summary.get("tabindex") == "-1"  # studio.js focuses it
+    assert summary.xpath("h2/text()") == ["4 things to fix before saving"]
+    links = summary.xpath(".//a")
+    assert [a.get("href") for a in links] == [
+        "#title",
+        "#chapters-1-start",
+        "#chapters-2-start",  # 0:10 is past the 3-second audio
+        "#chapters-2-title",
+    ]
+    for link in links:
+        [target] = page.xpath(f'//*[@id="{link.get("href")[1:]}"]')
+        assert target.get("aria-invalid") == "true"
+        [error] = page.xpath(f'//*[@id="{target.get("aria-describedby")}"]')
+        assert "".join(error.itertext()) in "".join(link.itertext())
+    assert "".join(links[1].itertext()).startswith("Start (hh:mm:ss), row 2: ")
+    studio.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    page = etree.HTML(save(studio, app, show, episode_id, title="").get_data(as_text=True))
+    assert page.xpath("//section[@data-error-summary]/h2/text()") == [
+        "1 sak att rätta innan du sparar"
+    ]
+    assert (
+        etree.HTML(studio.get(edit_url(show, episode_id)).data).xpath(
+            "//section[@data-error-summary]"
+        )
+        == []
+    )
+
+
 def test_chapters_imported_from_mp3_chap_frames(studio, app, show, episode_id):
     save(studio, app, show, episode_id, action="publish")
     assert b"podcast:chapters" not in studio.get(f"/{show}/feed.xml").data  # now cached

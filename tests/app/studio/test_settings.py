@@ -262,6 +262,23 @@ def test_every_refused_field_is_shown_at_once(app, show_admin):
     assert described_input(page, "link_spotify")[1].startswith("Give a full address")
     assert page.count('aria-invalid="true"') == 8
     assert database_dump(app) == before
+    # Above the long form, each mistake once, linked to its input, in the page's order.
+    summary = etree.HTML(page).xpath("//section[@data-error-summary]")[0]
+    assert summary.xpath("h2/text()") == ["8 things to fix before saving"]
+    assert [a.get("href") for a in summary.xpath(".//a")] == [
+        "#language",
+        "#owner_email",
+        "#timezone",
+        "#persons-0-name",
+        "#persons-1-href",
+        "#link_spotify",
+        "#location_geo",
+        "#podroll",
+    ]
+    texts = ["".join(a.itertext()) for a in summary.xpath(".//a")]
+    assert texts[3] == "Name 1: Every person needs a name."
+    assert texts[4].startswith("Web page 2: Give a full address")
+    assert texts[5].startswith("Spotify: Give a full address")
 
 
 # --- artwork ---------------------------------------------------------------------
@@ -462,3 +479,17 @@ def test_stored_file_rows_match_storage_after_artwork(app, show_admin):
     with app.app_context():
         keys = sorted(db.session.scalars(db.select(StoredFile.storage_key)))
     assert keys == stored_keys(app)
+
+
+def test_the_form_lists_its_fields_in_the_pages_order(app, show_admin):
+    """The error summary follows the form's field order; it must be the order on the page."""
+    from app.studio.account_forms import ShowSettingsForm
+
+    tree = etree.HTML(show_admin.get(SETTINGS).get_data(as_text=True))
+    [form] = tree.xpath("//form[contains(@class, 'settings')]")
+    on_page = [e.get("id") for e in form.iter("input", "textarea", "select") if e.get("id")]
+    with app.test_request_context():
+        names = [f.id for f in ShowSettingsForm(meta={"csrf": False})]
+    shown = [name for name in names if name in on_page]
+    assert shown == [name for name in on_page if name in names]
+    assert len(shown) == len(names)  # every field is on the page
