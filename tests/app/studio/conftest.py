@@ -14,6 +14,15 @@ ADMIN_EMAIL = "admin@example.org"
 
 
 @pytest.fixture
+def episode_id(app, show, audio_dir) -> int:
+    """A draft of ``show`` with the 3-second tagged MP3 (three CHAP chapters)."""
+    from app.services.episodes import add_episode
+
+    with app.app_context(), (audio_dir / "tagged.mp3").open("rb") as stream:
+        return add_episode(show, stream, title="Avsnitt ett", publish=False).id
+
+
+@pytest.fixture
 def admin(app) -> str:
     """An instance admin (User.is_admin), member of no show."""
     from app.services.users import create_user

@@ -27,13 +27,6 @@ BASE = "http://podcasts.test"
 
 
 @pytest.fixture
-def episode_id(app, show, audio_dir) -> int:
-    """A draft of ``show`` with the 3-second MP3 (3.03 s, audio/mpeg)."""
-    with app.app_context(), (audio_dir / "tagged.mp3").open("rb") as stream:
-        return add_episode(show, stream, title="Avsnitt ett", publish=False).id
-
-
-@pytest.fixture
 def other_episode_id(app, audio_dir) -> int:
     """An episode of another show, with an Opus alternate of its own."""
     from app.services.feed_extras import add_alternate_enclosure

@@ -42,13 +42,6 @@ TRANSCRIPT_HTML = (
 
 
 @pytest.fixture
-def episode_id(app, show, audio_dir) -> int:
-    """A draft of ``show`` with the 3-second tagged MP3 (three CHAP chapters)."""
-    with app.app_context(), (audio_dir / "tagged.mp3").open("rb") as stream:
-        return add_episode(show, stream, title="Avsnitt ett", publish=False).id
-
-
-@pytest.fixture
 def other_episode_id(app, audio_dir) -> int:
     """An episode of another show, which the producer is no member of."""
     from app.services.shows import create_show

@@ -5,31 +5,22 @@ from __future__ import annotations
 import io
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
-from babel.support import Translations
 from PIL import Image
 
-import app as app_package
 from app.extensions import db
 from app.services.shows import get_show
 from app.storage import current_storage
 from app.studio.health_text import WORDING, health_text
 from feeds.lint import CODES, ERROR, Finding
-
-TRANSLATIONS = Path(app_package.__file__).parent / "translations"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+from tests.support.i18n import assert_swedish
 
 
 @pytest.mark.parametrize("code", CODES)
 def test_every_code_has_a_wording_and_a_swedish_translation(code):
     """Fails when feeds/lint.py gains a code without studio wording or a compiled msgstr."""
-    swedish = Translations.load(str(TRANSLATIONS), ["sv"])
-    wording = WORDING[code]
-    translated = swedish.gettext(wording)
-    assert translated != wording, f"no Swedish msgstr for {code} in the compiled catalogue"
-    assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(wording))
+    assert_swedish(WORDING[code], code)
 
 
 def test_no_wording_for_a_code_the_linter_does_not_have():

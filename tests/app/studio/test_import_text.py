@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import ast
 import inspect
-import re
-from pathlib import Path
 from typing import get_args
 
 import pytest
-from babel.support import Translations
 
-import app as app_package
 import media.fetch
 from app.services import imports
 from app.services.imports import MESSAGE_CODES, Note
 from app.services.uploads import refusal_message
 from app.studio.import_text import REUSED, WORDING, import_text
 from media.probe import RefusalCode
-
-TRANSLATIONS = Path(app_package.__file__).parent / "translations"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+from tests.support.i18n import assert_swedish
 
 
 def calls_of(module, name: str) -> list[ast.Call]:
@@ -58,11 +52,7 @@ def worded_codes() -> list[str]:
 @pytest.mark.parametrize("code", worded_codes())
 def test_every_code_has_a_wording_and_a_swedish_translation(code):
     """Fails when the import gains a code without studio wording or a compiled msgstr."""
-    swedish = Translations.load(str(TRANSLATIONS), ["sv"])
-    wording = WORDING[code]
-    translated = swedish.gettext(wording)
-    assert translated != wording, f"no Swedish msgstr for {code} in the compiled catalogue"
-    assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(wording))
+    assert_swedish(WORDING[code], code)
 
 
 def test_no_wording_for_a_code_the_import_does_not_emit():

@@ -17,7 +17,6 @@ from sqlalchemy import event, select
 from app.extensions import db
 from app.models import AlternateEnclosure, Episode, StoredFile
 from app.services import editing
-from app.services.episodes import add_episode
 from app.services.feed_extras import add_alternate_enclosure, set_chapters, update_episode_feed
 from app.services.feed_health import feed_health
 from media.synth import synthesize
@@ -37,13 +36,6 @@ SOUNDBITES = [
     {"start": 0.25, "duration": 0.75, "title": "Kort"},
     {"start": 1.0, "duration": 1.5, "title": "Lång"},
 ]
-
-
-@pytest.fixture
-def episode_id(app, show, audio_dir) -> int:
-    """A draft of ``show`` with the 3-second tagged MP3 (three CHAP chapters)."""
-    with app.app_context(), (audio_dir / "tagged.mp3").open("rb") as stream:
-        return add_episode(show, stream, title="Avsnitt ett", publish=False).id
 
 
 @pytest.fixture
