@@ -67,24 +67,20 @@ _FORMAT_NAMES: dict[str, str] = {
 }
 _SUPPORTED_LIST = "MP3, M4A (AAC), Opus, Ogg Vorbis, FLAC and WAV"
 
-#: What producers call each codec; an unknown one is shown by its MIME type instead.
-_CODEC_NAMES: dict[str, str] = {
-    "mp3": "MP3",
-    "opus": "Opus",
-    "vorbis": "Ogg Vorbis",
-    "flac": "FLAC",
-    "1": "WAV",
-    "alac": "Apple Lossless",
-}
-
 
 def codec_name(codecs: str | None) -> str | None:
-    """``opus`` -> ``Opus``, ``mp4a.40.2`` -> ``AAC``: the name on a studio button."""
+    """``opus`` -> ``Opus``, ``mp4a.40.2`` -> ``AAC``: the name on a studio button.
+
+    An M4A's codec is its own (AAC or Apple Lossless); every other is one format's.
+    """
     if not codecs:
         return None
     if codecs.startswith("mp4a"):
         return "AAC"
-    return _CODEC_NAMES.get(codecs)
+    if codecs == "alac":
+        return "Apple Lossless"
+    fmt = next((fmt for fmt, name in CODECS.items() if name == codecs), None)
+    return _FORMAT_NAMES[fmt] if fmt else None
 
 
 #: RFC 6381 codec names, as podcast:alternateEnclosure's ``codecs`` wants them; an M4A

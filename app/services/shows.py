@@ -323,17 +323,18 @@ def _check_category(fields: dict[str, Any]) -> None:
         )
 
 
-def _check_choices(fields: dict[str, Any]) -> None:
-    from app.services.feed_extras import ITUNES_TYPES, MEDIUMS
+def _check_itunes_type(fields: dict[str, Any]) -> None:
+    from app.services.feed_extras import ITUNES_TYPES
 
-    refusals = Refusals()
-    with refusals.check():
-        if fields.get("itunes_type", "episodic") not in ITUNES_TYPES:
-            raise InvalidInput(gettext("Choose episodic or serial."), "itunes_type")
-    with refusals.check():
-        if fields.get("medium", "podcast") not in MEDIUMS:
-            raise InvalidInput(gettext("Choose a medium from the list."), "medium")
-    refusals.raise_any()
+    if fields.get("itunes_type", "episodic") not in ITUNES_TYPES:
+        raise InvalidInput(gettext("Choose episodic or serial."), "itunes_type")
+
+
+def _check_medium(fields: dict[str, Any]) -> None:
+    from app.services.feed_extras import MEDIUMS
+
+    if fields.get("medium", "podcast") not in MEDIUMS:
+        raise InvalidInput(gettext("Choose a medium from the list."), "medium")
 
 
 def _check_new_feed_url(fields: dict[str, Any]) -> None:
@@ -368,7 +369,8 @@ SHOW_VALUE_CHECKS = (
     _check_emails,
     _check_timezone,
     _check_category,
-    _check_choices,
+    _check_itunes_type,
+    _check_medium,
     _check_new_feed_url,
     _check_analytics_prefix,
     _check_location,
