@@ -58,6 +58,12 @@ def log_in(email: str, password: str, client_address: str | None) -> User:
         raise
 
 
+def log_out(user: User) -> None:
+    """End ``user``'s sessions everywhere: a copy of the cookie no longer opens the studio."""
+    users.end_sessions(user)
+    db.session.commit()
+
+
 def _check_rate(email_key: str, client_key: str) -> None:
     since = _window_start()
     for column, key, limit in (
@@ -171,6 +177,7 @@ def set_password_with_token(token: str, password: str, confirm: str) -> User:
         raise NotFound(gettext("This link has already been used. Ask an admin for a new one."))
     user = row.user
     user.password_hash = users.hash_password(password)
+    users.end_sessions(user)
     db.session.commit()
     return user
 
@@ -249,6 +256,8 @@ def change_member(show: Show, user_id: int, role: str | None, *, acting: User) -
         raise InvalidInput(gettext("You cannot change your own role."), "role")
     if role is not None and role not in ROLES:
         raise InvalidInput(gettext("Choose author, editor or admin."), "role")
+    if members.is_demotion(membership.role, role):
+        users.end_sessions(membership.user)
     if role is None:
         db.session.delete(membership)
     else:
