@@ -536,6 +536,9 @@ class AccountToken(db.Model):
 class LoginFailure(db.Model):
     """A failed login, kept in the database so every web process counts the same failures.
 
+    An attempt is written here before its password is checked and counts as a
+    failure until it succeeds (services.accounts.log_in), which makes the count atomic.
+
     Neither the email nor the address is stored as given: both are keyed hashes.
     """
 

@@ -4,9 +4,9 @@ There is no mail server: an invitation or reset gives back a one-time token
 that an admin passes on as a link. Only the token's SHA-256 is stored, each
 works once, and it expires (an invitation after 7 days, a reset after an hour).
 
-Failed logins are kept in the database, so every web process behind a load
-balancer counts the same ones. Emails and client addresses are stored only
-as keyed hashes.
+Login attempts are kept in the database, so every web process and machine
+behind a load balancer counts the same ones, and counting is atomic
+(:func:`log_in`). Emails and client addresses are stored only as keyed hashes.
 """
 
 from __future__ import annotations
@@ -36,32 +36,58 @@ from app.services.errors import (
 
 TOKEN_LIFETIMES = {"invite": timedelta(days=7), "reset": timedelta(hours=1)}
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_CLIENT = 20
+# Guesses at one account from one network; the limit a producer who mistypes meets.
+MAX_FAILURES_PER_EMAIL_AND_CLIENT = 5
+# Guesses at one account from anywhere: slows guessing spread over many networks.
+MAX_FAILURES_PER_EMAIL = 20
+# Guesses at any accounts from one network: high, as a whole city hall shares one address.
+MAX_FAILURES_PER_CLIENT = 50
 
 
 # --- logging in ---------------------------------------------------------------
 
 
 def log_in(email: str, password: str, client_address: str | None) -> User:
-    """Check the password, unless this email or client failed too often in 15 minutes.
+    """Check the password, unless this account or this client failed too often in 15 minutes.
 
-    A refused attempt is recorded before the error is raised; a successful one is not.
+    The attempt is written (and committed) before it is counted and before the
+    password is checked, and counts itself: of any number of attempts at once,
+    from any number of processes or machines sharing the database, the one
+    that commits last sees all the others, so no more than the limit are ever
+    checked. An attempt that is refused is removed again (waiting does not
+    prolong the wait); a wrong password stays as a failure; a right one
+    clears the failures of this account from this client.
 
-    :raise TooManyRequests: after 5 failures for the email or 20 from the client address.
+    :raise TooManyRequests: after 5 failures for the account from this client's network,
+        20 for the account from anywhere, or 50 from this client's network.
     :raise AuthenticationFailed: for a wrong email or password.
     """
     email_key = _keyed("email", (email or "").strip().lower())
     client_key = _keyed("client", network_key(client_address))
-    _check_rate(email_key, client_key)
+    attempt = LoginFailure(email_key=email_key, client_key=client_key, failed_at=utcnow())
+    db.session.add(attempt)
+    db.session.commit()
+    attempt_id = attempt.id
     try:
-        return users.authenticate(email, password)
+        _check_rate(email_key, client_key)
+        user = users.authenticate(email, password)
+    except TooManyRequests:
+        db.session.rollback()
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+        db.session.commit()
+        raise
     except AuthenticationFailed:
         db.session.rollback()
-        db.session.add(LoginFailure(email_key=email_key, client_key=client_key, failed_at=utcnow()))
         db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < _window_start()))
         db.session.commit()
         raise
+    db.session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email_key == email_key, LoginFailure.client_key == client_key
+        )
+    )
+    db.session.commit()
+    return user
 
 
 def log_out(user: User) -> None:
@@ -71,17 +97,22 @@ def log_out(user: User) -> None:
 
 
 def _check_rate(email_key: str, client_key: str) -> None:
+    """:raise TooManyRequests: when a count, this attempt included, is over its limit."""
     since = _window_start()
-    for column, key, limit in (
-        (LoginFailure.email_key, email_key, MAX_FAILURES_PER_EMAIL),
-        (LoginFailure.client_key, client_key, MAX_FAILURES_PER_CLIENT),
+    for condition, limit in (
+        (
+            (LoginFailure.email_key == email_key) & (LoginFailure.client_key == client_key),
+            MAX_FAILURES_PER_EMAIL_AND_CLIENT,
+        ),
+        (LoginFailure.email_key == email_key, MAX_FAILURES_PER_EMAIL),
+        (LoginFailure.client_key == client_key, MAX_FAILURES_PER_CLIENT),
     ):
         row = db.session.execute(
             select(func.count(), func.min(LoginFailure.failed_at)).where(
-                column == key, LoginFailure.failed_at >= since
+                condition, LoginFailure.failed_at >= since
             )
         ).one()
-        if row[0] >= limit:
+        if row[0] > limit:
             wait = FAILURE_WINDOW - (utcnow() - _aware(row[1]))
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
             raise TooManyRequests(
