@@ -174,3 +174,11 @@ def test_an_expired_instance_admin_invitation_is_not_renewed_by_a_show_admin(
     assert take_over(app, first) is None
     renewed = link_in(invite_as_instance_admin(admin_client, is_admin="y").get_data(as_text=True))
     assert take_over(app, renewed) is not None
+
+
+def test_the_show_admin_is_told_in_swedish(app, admin_client, show_admin, other_show):
+    invite_as_instance_admin(admin_client, is_admin="y")
+    show_admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    page = add_member(show_admin, other_show).get_data(as_text=True)
+    assert f"{NEW} är redan inbjuden" in page
+    assert "Länken de fick tidigare fungerar fortfarande" in page
