@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_i18n(app)
     register_errorhandlers(app)
     register_input_checks(app)
+    register_security_headers(app)
     register_commands(app)
     register_feed_fast_path(app)
     return app
@@ -113,6 +114,13 @@ def register_input_checks(app: Flask) -> None:
     from app.input_checks import init_input_checks
 
     init_input_checks(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """After the storage exists: the studio's CSP names the origin uploads go to."""
+    from app.security_headers import init_security_headers
+
+    init_security_headers(app)
 
 
 def register_commands(app: Flask) -> None:

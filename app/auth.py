@@ -17,12 +17,14 @@ def init_login(login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        """Deactivated users, and sessions begun before a password change, load as no one.
+        """Deactivated users, and sessions older than a password change or the user's
+        ``session_generation`` (a logout, lost rights), load as no one.
 
         Their session then ends on its next request.
         """
-        number, _, fingerprint = user_id.partition(":")
+        number, fingerprint, generation = [*user_id.split(":"), "", ""][:3]
         user = db.session.get(User, int(number)) if number.isdigit() else None
         if user is None or not user.active:
             return None
-        return user if fingerprint == password_fingerprint(user.password_hash) else None
+        current = fingerprint == password_fingerprint(user.password_hash)
+        return user if current and generation == str(user.session_generation) else None

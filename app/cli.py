@@ -83,8 +83,14 @@ def invite_user(email: str, show_slug: str | None, role: str, admin: bool) -> No
     with service_errors(), account_links():
         show = shows.get_show(show_slug) if show_slug else None
         invitation = invite(email, is_admin=admin, show=show, role=role if show else None)
-        if invitation.token is None:
+        if invitation.pending == "has_password":
             click.echo(f"{invitation.user.email} already has a password; nothing to send.")
+            return
+        if invitation.token is None:  # the operator holds every right: only "invited" is left
+            click.echo(
+                f"{invitation.user.email} was invited earlier and that link still works; "
+                f"for a new one (which ends it): flask users reset-link {invitation.user.email}"
+            )
             return
         click.echo(f"Invitation for {invitation.user.email}, valid for 7 days, once:")
         click.echo(_account_link(invitation.token))

@@ -227,6 +227,9 @@ class User(UserMixin, db.Model):
     # Deactivated users keep their rows (who did what stays known) but cannot log in,
     # and a session they still hold ends on its next request.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # Raised by a logout, a new password, or losing a role or admin rights: every
+    # session begun before then carries an older number and ends (app.auth).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -238,12 +241,14 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash)
 
     def get_id(self) -> str:
-        """What the session keeps: the id and a fingerprint of the password hash.
+        """What the session keeps: the id, a fingerprint of the password hash and the generation.
 
-        A new password changes the fingerprint, so every session begun with the
-        old one ends (app.auth refuses it), e.g. after a reset of a stolen account.
+        A new password changes the fingerprint and a logout or lost rights the
+        generation, so every session begun before either ends (app.auth refuses
+        it), on every device, even one holding a copy of the old cookie.
         """
-        return f"{self.id}:{password_fingerprint(self.password_hash)}"
+        fingerprint = password_fingerprint(self.password_hash)
+        return f"{self.id}:{fingerprint}:{self.session_generation or 0}"
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -518,12 +523,21 @@ class AccountToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who was shown the link; None: the operator, on the command line. A link works
+    # only while its maker holds every right the account has (services.accounts).
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
 class LoginFailure(db.Model):
     """A failed login, kept in the database so every web process counts the same failures.
+
+    An attempt is written here before its password is checked and counts as a
+    failure until it succeeds (services.accounts.log_in), which makes the count atomic.
 
     Neither the email nor the address is stored as given: both are keyed hashes.
     """

@@ -3,12 +3,13 @@
 The embed page sets no cookies and makes no request elsewhere; the audio
 loads only on play (``preload="none"``), so a city page that shows the
 player is not counted as a download. Who may frame it is the site's
-choice: CSP ``frame-ancestors`` lists ``EMBED_ALLOWED_ORIGINS``, any by default.
+choice: CSP ``frame-ancestors`` lists ``EMBED_ALLOWED_ORIGINS``, any by default
+(set with every other header in app.security_headers).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, make_response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 from flask_babel import get_locale
 
 from app.embed import oembed
@@ -87,32 +88,5 @@ def _player_page(show: Show, item: Episode) -> Response:
         canonical=episode_url(item),
     )
     response = page_response(page)
-    response.headers["Content-Security-Policy"] = embed_policy(
-        current_app.config["EMBED_ALLOWED_ORIGINS"]
-    )
     response.headers["Cache-Control"] = "public, max-age=300"
-    return response
-
-
-def embed_policy(allowed_origins: tuple[str, ...]) -> str:
-    """The embed's CSP: framing limited to the allowed origins; nothing but our own files.
-
-    Media may come from the storage's own host (``MEDIA_DELIVERY=redirect``), so
-    only ``media-src`` reaches beyond this site.
-
-    >>> embed_policy(("https://malmo.se",)).split("; ")[0]
-    'frame-ancestors https://malmo.se'
-    """
-    ancestors = " ".join(allowed_origins) if allowed_origins else "*"
-    return "; ".join(
-        (
-            f"frame-ancestors {ancestors}",
-            "default-src 'none'",
-            "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self'",
-            "media-src *",
-            "base-uri 'none'",
-            "form-action 'none'",
-        )
-    )
+    return response  # its CSP (frame-ancestors: EMBED_ALLOWED_ORIGINS) is app.security_headers'

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 
 from app.models import utcnow
+from app.security_headers import answer_headers
 from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, local_feeds_of
 
 if TYPE_CHECKING:
@@ -116,7 +117,9 @@ class FeedFastPath:
         reply = self.reply(environ) if environ["REQUEST_METHOD"] in ("GET", "HEAD") else None
         if reply is None:
             return self.wsgi_app(environ, start_response)
-        start_response(_STATUS_LINES[reply.status], reply.headers)
+        path = environ.get("PATH_INFO", "")
+        headers = [*reply.headers, *answer_headers(path).items()]
+        start_response(_STATUS_LINES[reply.status], headers)
         if environ["REQUEST_METHOD"] == "HEAD" or not reply.body:
             return []
         return [reply.body]

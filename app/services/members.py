@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ROLES, Membership, Show, User
+from app.services import users
 from app.services.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -54,11 +55,15 @@ def visible_shows(user: User) -> list[Show]:
 def set_role(user: User, show: Show, role: str | None) -> None:
     """Give ``user`` a role on ``show``; ``None`` removes them from it.
 
+    Removing or demoting ends the user's sessions (:func:`is_demotion`).
+
     :raise InvalidInput: for a role that does not exist.
     """
     if role is not None and role not in ROLES:
         raise InvalidInput(gettext("Choose author, editor or admin."), "role")
     membership = db.session.get(Membership, (user.id, show.id))
+    if membership is not None and is_demotion(membership.role, role):
+        users.end_sessions(user)
     if role is None:
         if membership is not None:
             db.session.delete(membership)
@@ -67,3 +72,12 @@ def set_role(user: User, show: Show, role: str | None) -> None:
     else:
         membership.role = role
     db.session.commit()
+
+
+def is_demotion(old: str, new: str | None) -> bool:
+    """Whether going from role ``old`` to ``new`` (``None``: removed) takes rights away.
+
+    A demoted or removed member's sessions end everywhere, so a page or a form
+    opened with the old rights cannot be used with them any more.
+    """
+    return new is None or ROLES.index(new) < ROLES.index(old)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -85,6 +85,22 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session ``user`` has, on every device; the caller commits.
+
+    Sessions are signed cookies the server cannot delete, so each one carries
+    the generation it began in (``User.get_id``) and app.auth refuses an older
+    one. The increment is done by the database, so two at once both count.
+    """
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, ["session_generation"])
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.email)))
 
@@ -97,19 +113,23 @@ def set_instance_admin(user_id: int, is_admin: bool, *, acting: User) -> User:
     user = get_user(user_id)
     if user.id == acting.id and not is_admin:
         raise InvalidInput(gettext("You cannot remove your own admin rights."))
+    if user.is_admin and not is_admin:
+        end_sessions(user)
     user.is_admin = is_admin
     db.session.commit()
     return user
 
 
 def set_active(user_id: int, active: bool, *, acting: User) -> User:
-    """Deactivate (or reactivate) a login; a deactivated user's session ends on its next request.
+    """Deactivate (or reactivate) a login; a deactivated user's sessions end on their next request.
 
     :raise InvalidInput: when admins would deactivate themselves.
     """
     user = get_user(user_id)
     if user.id == acting.id and not active:
         raise InvalidInput(gettext("You cannot deactivate yourself."))
+    if not active:
+        end_sessions(user)
     user.active = active
     db.session.commit()
     return user

@@ -9,6 +9,7 @@ on its next request (app.auth loads only active users).
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -94,6 +95,8 @@ def _client() -> str | None:
 @bp.post("/logout")
 @login_required
 def logout():
+    """End this user's sessions on every device, not only this cookie (``end_sessions``)."""
+    accounts.log_out(current_user)
     language = session.get("language")
     logout_user()
     session.clear()
@@ -151,9 +154,25 @@ def _no_referrer(page: str, status: int):
 
 
 def safe_next(target: str | None = None) -> str | None:
-    """Follow ``next`` only within this site, so the login can't bounce elsewhere."""
+    """Follow ``next`` only to a path of this site, so a login can't bounce elsewhere.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as ``/``, so
+    ``/%09/evil.example`` and ``/%5Cevil.example`` would leave the site: any control
+    character, whitespace or backslash refuses the value. A value with CR/LF thus
+    never reaches the ``Location`` header either, where Werkzeug would raise.
+    """
     target = request.args.get("next", "") if target is None else target
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else None
+    return target if is_local_path(target) else None
+
+
+def is_local_path(target: str) -> bool:
+    """A path on this site: one leading ``/``, no scheme or host, nothing a browser rewrites."""
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 @bp.context_processor

@@ -84,16 +84,19 @@ def admin_invite():
             is_admin=form.is_admin.data,
             show=show,
             role=form.role.data if show else None,
+            acting=current_user,
         )
     except ServiceError as exc:
         attach_error(form, exc)
         return _users_page(form, status=exc.status)
-    link = _link_notice(invitation.user.email, invitation.token, "invite")
+    link = _link_notice(invitation.user.email, invitation.token, "invite", invitation.pending)
     return _users_page(link=link)
 
 
-def _link_notice(email: str, token: str | None, purpose: str) -> dict:
-    return {"email": email, "url": account_link(token) if token else None, "purpose": purpose}
+def _link_notice(email: str, token: str | None, purpose: str, pending: str | None = None) -> dict:
+    """What ``link_notice`` (studio/_form.html) shows: the link, or why there is none."""
+    url = account_link(token) if token else None
+    return {"email": email, "url": url, "purpose": purpose, "pending": pending}
 
 
 @bp.post("/admin/users/<int:user_id>/admin")
@@ -130,7 +133,7 @@ def admin_reset_link(user_id: int):
     if not form.validate_on_submit():
         return _users_page(status=400)
     user = users.get_user(user_id)
-    token = accounts.reset_token(user.email)
+    token = accounts.reset_token(user.email, acting=current_user)
     return _users_page(link=_link_notice(user.email, token, "reset"))
 
 

@@ -175,13 +175,20 @@ def show_members(show_slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            invitation = accounts.invite(form.email.data or "", show=show, role=form.role.data)
+            invitation = accounts.invite(
+                form.email.data or "", show=show, role=form.role.data, acting=current_user
+            )
         except ServiceError as exc:
             attach_error(form, exc)
             status = exc.status
         else:
             url = account_link(invitation.token) if invitation.token else None
-            link = {"email": invitation.user.email, "url": url, "purpose": "invite"}
+            link = {
+                "email": invitation.user.email,
+                "url": url,
+                "purpose": "invite",
+                "pending": invitation.pending,
+            }
             form = MemberInviteForm(formdata=None)
     elif form.errors:
         status = 400
