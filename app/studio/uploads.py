@@ -24,6 +24,7 @@ from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import can, studio_show
 from app.studio.posted import StudioForm, json_object
+from app.urls import public_origin
 
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
@@ -141,7 +142,7 @@ def start_upload(show_slug: str):
         str(body.get("filename") or ""),
         body.get("size"),
         str(body.get("type") or ""),
-        origin=request.host_url.rstrip("/"),
+        origin=public_origin(),  # configured, never the Host header (issue 12)
     )
     return jsonify(_describe(show, upload)), 201
 
