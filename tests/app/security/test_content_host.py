@@ -102,9 +102,11 @@ def test_account_links_carry_the_configured_address(request, unset, app, audio_d
     with app.app_context():
         create_user("admin@example.org", "correct horse battery", is_admin=True)
     client = app.test_client()
-    client.environ_base.update(HTTP_ACCEPT_LANGUAGE="en", HTTP_HOST=host, **{
-        "HTTP_" + name.upper().replace("-", "_"): value for name, value in FORWARDED.items()
-    })
+    client.environ_base.update(
+        HTTP_ACCEPT_LANGUAGE="en",
+        HTTP_HOST=host,
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in FORWARDED.items()},
+    )
     assert log_in(client, "admin@example.org").status_code == 302
     page = client.post(
         "/studio/admin/users/invite",

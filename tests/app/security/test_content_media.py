@@ -68,9 +68,7 @@ def test_draft_and_scheduled_audio_is_404_to_the_public(app, show, audio_dir, de
     assert hits(app) == 0
 
 
-def test_unpublishing_closes_the_old_enclosure_url_at_once(
-    app, studio, show, audio_dir, delivery
-):
+def test_unpublishing_closes_the_old_enclosure_url_at_once(app, studio, show, audio_dir, delivery):
     episode_id, audio = new_episode(app, show, audio_dir, publish=True)
     public = app.test_client()
     before = public.get(audio, headers=RANGE)
@@ -95,9 +93,7 @@ def test_members_preview_through_a_signed_link(app, studio, show, audio_dir, del
     assert "Location" not in response.headers
     assert hits(app) == 0  # a member's preview is no download
 
-    with app.app_context():
-        other = db.session.scalar(select(Episode).where(Episode.id != episode_id))
-    assert other is None  # one episode only: a signature of one key opens no other
+    # A signature opens its own key only, and only as it was made.
     _, second = new_episode(app, show, audio_dir, publish=False)
     token = link.split("?preview=", 1)[1]
     refused(listener, f"{second}?preview={token}")
@@ -105,10 +101,9 @@ def test_members_preview_through_a_signed_link(app, studio, show, audio_dir, del
 
 
 def test_a_preview_link_expires(app, studio, show, audio_dir, monkeypatch):
-    episode_id, audio = new_episode(app, show, audio_dir, publish=False)
+    episode_id, _ = new_episode(app, show, audio_dir, publish=False)
     with app.test_request_context():
-        with app.app_context():
-            link = previews.preview_url(db.session.get(Episode, episode_id).audio)
+        link = previews.preview_url(db.session.get(Episode, episode_id).audio)
     monkeypatch.setattr(previews, "PREVIEW_SECONDS", -1)  # older than allowed
     refused(app.test_client(), link.removeprefix("http://podcasts.test"))
 
