@@ -61,6 +61,7 @@ from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pi
 from app.services.uploads import refusal_message
 from app.slugs import is_valid_slug
 from app.storage import current_storage
+from feeds.chapters import web_link
 from feeds.notes import limit_bytes, plain_text, sanitize_notes
 from media.artwork import ArtworkRefused, verify_artwork
 from media.probe import Chapter as AudioChapter
@@ -399,10 +400,11 @@ def _parse_persons(rows: Iterable[PersonInput], errors: dict[str, str]) -> list[
 
 
 def _web_address(text: str, name: str, errors: dict[str, str]) -> str | None:
+    """A typed link, checked as every chapter link is (``feeds.chapters.web_link``)."""
     text = text.strip()
     if not text:
         return None
-    if not re.match(r"^https?://[^\s/]+", text) or len(text) > 1000 or not text.isascii():
+    if web_link(text) is None:
         errors[name] = _("Enter a web address starting with https://")
     return text
 
@@ -729,7 +731,7 @@ def chapters_from_audio(show: Show, episode_id: int) -> list[ChapterInput]:
         ChapterInput(
             start=clock_text(chapter.start),
             title=chapter.title or _("Chapter %(number)s", number=number),
-            url=chapter.url or "",
+            url=web_link(chapter.url) or "",  # a tag's javascript: link is left out
         )
         for number, chapter in enumerate(info.chapters, start=1)
     ]
@@ -880,7 +882,7 @@ def _file_chapters(marks: Iterable[AudioChapter], duration: float) -> list[Chapt
         ChapterInput(
             start=clock_text(mark.start),
             title=mark.title or _("Chapter %(number)s", number=number),
-            url=mark.url or "",
+            url=web_link(mark.url) or "",  # a tag's javascript: link is left out
         )
         for number, mark in enumerate(marks, start=1)
     ]
