@@ -83,6 +83,7 @@ def register_template_globals(app: Flask) -> None:
     from app import assets, urls
     from app.formatting import clock, language_name, seconds
     from app.public.fragments import cue_list
+    from app.services import notes
 
     app.jinja_env.globals.update(
         media_url=urls.media_url,
@@ -96,6 +97,8 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["seconds"] = seconds
+    app.jinja_env.filters["description_html"] = notes.description_html
+    app.jinja_env.filters["description_text"] = notes.description_text
 
 
 def register_i18n(app: Flask) -> None:

@@ -110,8 +110,10 @@ def reset_link(email: str) -> None:
 
 @contextmanager
 def account_links() -> Iterator[None]:
-    """Links are absolute; outside a request they start with PUBLIC_BASE_URL."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    """Links are absolute and start with PUBLIC_BASE_URL, as everywhere (app.urls)."""
+    from app.urls import public_base_url
+
+    base = public_base_url()
     with current_app.test_request_context(base_url=base, headers={"Accept-Language": "en"}):
         yield
 
@@ -216,11 +218,13 @@ def add_format(show: str, episode: str, file, title: str) -> None:
 
 @contextmanager
 def feed_urls() -> Iterator[None]:
-    """Feeds carry absolute URLs; outside a request they come from PUBLIC_BASE_URL.
+    """Feeds carry absolute URLs, from PUBLIC_BASE_URL as everywhere (app.urls).
 
     The request is English, like every other message of the command line.
     """
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    from app.urls import public_base_url
+
+    base = public_base_url()
     with current_app.test_request_context(base_url=base, headers={"Accept-Language": "en"}):
         yield
 

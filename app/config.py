@@ -26,6 +26,11 @@ DEFAULT_PODPING_URL = "https://podping.cloud/"
 SESSION_HOURS = 12
 DEFAULT_SWEEP_SECONDS = 24 * 3600.0
 ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9.-]+(:[0-9]{1,5})?$", re.IGNORECASE)
+# Where the demo answers (``make demo``, ``flask run``): the embedded default's public address.
+DEMO_BASE_URL = "http://127.0.0.1:5000"
+# The names the demo answers to while PUBLIC_BASE_URL is its default: this machine only.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+BASE_URL_PATTERN = re.compile(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", re.IGNORECASE)
 
 
 class ConfigError(RuntimeError):
@@ -50,8 +55,8 @@ def load_config(
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance),
         "STORAGE_URL": env.get("STORAGE_URL") or (instance / "media").resolve().as_uri(),
         "STORAGE_OPTIONS": storage_options(env),
-        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "SECRET_KEY": secret_key(env, instance, embedded),
+        **public_address(env, overrides.get("PUBLIC_BASE_URL")),
         "MAX_CONTENT_LENGTH": max_upload_bytes(env),
         # Studio uploads (issue 4): checked on the declared size and again on what arrived.
         "MAX_UPLOAD_BYTES": max_upload_bytes(env),
@@ -93,6 +98,40 @@ def load_config(
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         settings.setdefault(name, secure)
     return settings
+
+
+def public_address(env: dict[str, str], override: str | None = None) -> dict[str, Any]:
+    """``PUBLIC_BASE_URL`` and ``TRUSTED_HOSTS``: absolute URLs come from configuration only.
+
+    Feeds, page caches and account links are stored and shown to others, so no
+    request header (``Host``, ``X-Forwarded-Host``) may ever choose their host:
+    one request with ``Host: evil.example`` would otherwise poison the shared
+    feed cache. The embedded default (the demo) answers at ``DEMO_BASE_URL`` and,
+    while that default is in use, only to this machine's names. With
+    ``DATABASE_URL`` set (production) the address must be given: a guessed one
+    would put a wrong host into every feed, so the app refuses to start instead.
+    ``TRUSTED_HOSTS`` (comma-separated; ``.malmo.se`` matches its subdomains)
+    refuses other ``Host`` headers with 400 on top of that.
+    """
+    given = (override or env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if env.get("DATABASE_URL") and not given:
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set. It is required whenever DATABASE_URL is set: feeds, "
+            "pages and account links carry it, e.g. PUBLIC_BASE_URL=https://podd.malmo.se"
+        )
+    if given and not BASE_URL_PATTERN.match(given):
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an http(s) address such as https://podd.malmo.se, "
+            f"not {given!r}"
+        )
+    hosts = [name for name in re.split(r"[\s,]+", env.get("TRUSTED_HOSTS", "")) if name]
+    if hosts:
+        trusted: list[str] | None = hosts
+    elif not given:
+        trusted = list(LOOPBACK_HOSTS)
+    else:
+        trusted = None  # every Host is answered; none of them reaches a URL
+    return {"PUBLIC_BASE_URL": given or DEMO_BASE_URL, "TRUSTED_HOSTS": trusted}
 
 
 def max_upload_bytes(env: dict[str, str]) -> int:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from app.extensions import db
 from app.services.errors import ServiceError
@@ -43,6 +43,14 @@ def init_errorhandlers(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         message = gettext("The form expired; please reload the page and try again.")
         return error_response(400, _title(400), message)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        """A ``Host`` outside TRUSTED_HOSTS: no URL can be built, so no page template."""
+        message = gettext(
+            "This site does not answer at this address. Use the address the site is published at."
+        )
+        return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

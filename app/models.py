@@ -22,10 +22,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import JSON
 
 from app.extensions import db
+from feeds.chapters import web_link
 
 
 def utcnow() -> datetime:
@@ -326,6 +327,15 @@ class Chapter(db.Model):
     url: Mapped[str | None] = mapped_column(String(1000))
 
     img_file: Mapped[StoredFile | None] = relationship()
+
+    @validates("url", "img")
+    def _web_links_only(self, key: str, value: str | None) -> str | None:
+        """Whatever set it (tags, editor, imports), a link that is no web address is dropped.
+
+        Each way in checks with ``web_link`` first and says what it refused; this is
+        the guarantee that none can forget (issue 12: ``javascript:`` from ID3 tags).
+        """
+        return web_link(value)
 
 
 class Transcript(db.Model):

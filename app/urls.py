@@ -1,16 +1,20 @@
-"""Absolute URLs for feeds and pages, from ``PUBLIC_BASE_URL`` when it is set.
+"""Absolute URLs for feeds, pages and account links, from ``PUBLIC_BASE_URL`` only.
 
-Behind a proxy the request's own host may be internal; feeds must carry the
-public address apps subscribe to, so the configured base wins.
+Never from the request: feeds and pages are cached and shared, and account
+links are passed on, so a ``Host`` header an attacker chose must never reach
+them (issue 12). Behind a proxy the request's own host may be internal anyway;
+feeds must carry the public address apps subscribe to. ``app.config`` always
+has a base: the demo's on the embedded default, the operator's elsewhere.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
+from app.config import DEMO_BASE_URL
 from app.models import Episode, Show, StoredFile
 
 # The largest id a 32-bit INTEGER column holds (PostgreSQL's int4); SQLite's 64-bit is larger.
@@ -28,10 +32,18 @@ class IdConverter(IntegerConverter):
 def absolute_url(endpoint: str, **values: object) -> str:
     """The public, canonical address: a visitor's ``?lang=`` choice is not carried into it."""
     values.setdefault("lang", None)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    return public_base_url() + url_for(endpoint, **values)
+
+
+def public_base_url() -> str:
+    """The configured public address, e.g. ``https://podd.malmo.se`` (no trailing slash)."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or DEMO_BASE_URL).rstrip("/")
+
+
+def public_origin() -> str:
+    """Scheme, host and port of the public address: what browsers send as ``Origin``."""
+    parts = urlsplit(public_base_url())
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def media_url(stored: StoredFile) -> str:

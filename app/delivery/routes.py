@@ -2,6 +2,9 @@
 
 Requests for an episode's audio are counted before they are answered, in
 both delivery modes, so a redirect to storage or a CDN loses no download.
+Audio of an episode that is not out (draft, scheduled, unpublished) is 404 to
+the public; a member's signed preview link gets it from the app itself, never
+as a storage URL, marked private so no shared cache keeps it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 from flask import Blueprint, abort, current_app, redirect, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.delivery.previews import preview_allowed
 from app.delivery.ranges import Answer, plan_answer, ranged_response
 from app.extensions import db
 from app.services.analytics import MediaRequest, record_hit
@@ -28,11 +32,16 @@ def media(key: str):
     Only keys recorded in the database are served, so nothing else in the
     bucket or folder is reachable.
 
-    :raise 404: when no stored file has this key.
+    :raise 404: when no stored file has this key, or it is audio of an episode that
+        is not public and the request carries no valid preview signature.
     """
     media_file = find_media(key)
     if media_file is None:
         abort(404)
+    if not media_file.is_public():
+        if not preview_allowed(key, request.args.get("preview")):
+            abort(404)
+        return _preview(media_file)
     answer = plan_answer(media_file, request)
     if media_file.episode_id is not None:
         _count(media_file, answer)
@@ -42,6 +51,15 @@ def media(key: str):
         if url:
             return redirect(url, 302)
     return ranged_response(media_file, storage, request, answer)
+
+
+def _preview(media_file: MediaFile):
+    """A member's preview: streamed by the app in either mode, uncounted, kept by no cache."""
+    answer = plan_answer(media_file, request)
+    response = ranged_response(media_file, current_storage(), request, answer)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _count(media_file: MediaFile, answer: Answer) -> None:

@@ -22,7 +22,9 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.exceptions import SecurityError
 from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
+from werkzeug.wsgi import get_host
 
 from app.models import utcnow
 from app.security_headers import answer_headers
@@ -127,7 +129,7 @@ class FeedFastPath:
     def reply(self, environ: dict) -> FeedReply | None:
         """The answer from memory, or None to let Flask answer (and refresh the copy)."""
         match = FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if match is None:
+        if match is None or not self._host_trusted(environ):
             return None
         page = feed_page_of(environ.get("QUERY_STRING", ""))
         copy = local_feeds_of(self.app).get((match.group(1), page))
@@ -144,3 +146,11 @@ class FeedFastPath:
             environ.get("HTTP_IF_MODIFIED_SINCE"),
             now,
         )
+
+    def _host_trusted(self, environ: dict) -> bool:
+        """As Flask judges ``TRUSTED_HOSTS``: an untrusted Host goes on to get its 400 there."""
+        trusted = self.app.config.get("TRUSTED_HOSTS")
+        try:
+            return not trusted or bool(get_host(environ, trusted))
+        except SecurityError:
+            return False

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.formatting import iso_duration
 from app.models import Episode, Show
+from app.services.notes import description_text
 from app.urls import enclosure_url, episode_url, feed_url, media_url, show_url
 
 
@@ -14,7 +15,7 @@ def podcast_series(show: Show) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "PodcastSeries",
         "name": show.title,
-        "description": show.description,
+        "description": description_text(show.description),
         "url": show_url(show),
         "webFeed": feed_url(show),
         "inLanguage": show.language,

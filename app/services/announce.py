@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -135,10 +135,10 @@ def announce_soon(show_ids: set[int]) -> None:
 
 
 def _base_url() -> str:
-    """Where absolute URLs point when no PUBLIC_BASE_URL is set: the request's own host."""
-    if has_request_context():
-        return request.host_url
-    return current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    """The configured public address; never the request's host (app.urls)."""
+    from app.urls import public_base_url
+
+    return public_base_url() + "/"
 
 
 def announcer(app: Flask) -> Announcer:

@@ -23,7 +23,6 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from markdown_it import MarkdownIt
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -57,11 +56,12 @@ from app.services.feed_extras import (
     transcript_refusal,
 )
 from app.services.files import delete_stored_quietly, store_file
+from app.services.notes import render_notes
 from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.services.uploads import refusal_message
 from app.slugs import is_valid_slug
 from app.storage import current_storage
-from feeds.notes import limit_bytes, plain_text, sanitize_notes
+from feeds.chapters import web_link
 from media.artwork import ArtworkRefused, verify_artwork
 from media.probe import Chapter as AudioChapter
 from media.probe import UnsupportedAudio, codec_name, probe_audio
@@ -77,11 +77,6 @@ DEFAULT_TIMEZONE = "Europe/Stockholm"
 MAX_CHAPTERS_JSON_BYTES = 1024 * 1024
 MAX_TRANSCRIPT_BYTES = 10 * 1024 * 1024  # hours of speech are a few hundred kilobytes
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
-# The sanitizer keeps h3/h4 only; Markdown's # and ## become h3 rather than plain text.
-_BIG_HEADINGS = re.compile(r"<(/?)h[12]>")
-_SMALL_HEADINGS = re.compile(r"<(/?)h[56]>")
-_TAG_LIKE = re.compile(r"<[^<>]*>")
 
 
 @dataclass
@@ -293,22 +288,6 @@ def _slug_taken(show: Show, episode: Episode, slug: str) -> bool:
     )
 
 
-def render_notes(markdown: str) -> tuple[str | None, str]:
-    """Markdown to sanitized HTML for content:encoded, and plain text within Apple's limit.
-
-    Raw HTML in the Markdown is shown as text, and the result goes through the
-    feed's sanitizer as well, so no script can reach a page or an app.
-    """
-    if not markdown.strip():
-        return None, ""
-    rendered = _MARKDOWN.render(markdown)
-    rendered = _SMALL_HEADINGS.sub(r"<\1h4>", _BIG_HEADINGS.sub(r"<\1h3>", rendered))
-    notes_html = sanitize_notes(rendered)
-    # Some apps read description as HTML: tag-like text typed into the notes goes too.
-    text = _TAG_LIKE.sub("", plain_text(notes_html))
-    return notes_html, limit_bytes(text)
-
-
 def _number(text: str, name: str, errors: dict[str, str]) -> int | None:
     text = text.strip()
     if not text:
@@ -399,10 +378,11 @@ def _parse_persons(rows: Iterable[PersonInput], errors: dict[str, str]) -> list[
 
 
 def _web_address(text: str, name: str, errors: dict[str, str]) -> str | None:
+    """A typed link, checked as every chapter link is (``feeds.chapters.web_link``)."""
     text = text.strip()
     if not text:
         return None
-    if not re.match(r"^https?://[^\s/]+", text) or len(text) > 1000 or not text.isascii():
+    if web_link(text) is None:
         errors[name] = _("Enter a web address starting with https://")
     return text
 
@@ -729,7 +709,7 @@ def chapters_from_audio(show: Show, episode_id: int) -> list[ChapterInput]:
         ChapterInput(
             start=clock_text(chapter.start),
             title=chapter.title or _("Chapter %(number)s", number=number),
-            url=chapter.url or "",
+            url=web_link(chapter.url) or "",  # a tag's javascript: link is left out
         )
         for number, chapter in enumerate(info.chapters, start=1)
     ]
@@ -880,7 +860,7 @@ def _file_chapters(marks: Iterable[AudioChapter], duration: float) -> list[Chapt
         ChapterInput(
             start=clock_text(mark.start),
             title=mark.title or _("Chapter %(number)s", number=number),
-            url=mark.url or "",
+            url=web_link(mark.url) or "",  # a tag's javascript: link is left out
         )
         for number, mark in enumerate(marks, start=1)
     ]

@@ -20,6 +20,7 @@ from app.services.errors import Conflict, InvalidInput, NotFound, UnsupportedMed
 from app.services.files import store_file
 from app.services.shows import episode_defaults, get_show
 from app.slugs import slugify
+from feeds.chapters import web_link
 from media.probe import AudioInfo, CoverArt, UnsupportedAudio, probe_audio
 
 MAX_TITLE_LENGTH = 255
@@ -142,9 +143,12 @@ def add_episode_from_upload(
 
 
 def _chapters(marks: Iterable[tuple[float, str | None, str | None]]) -> list[Chapter]:
-    """The file's chapter marks as rows; titles cut to the column's 255 characters."""
+    """The file's chapter marks as rows; titles cut to the column's 255 characters.
+
+    A tag's link that is no web address (``WXXX = javascript:...``) is left out.
+    """
     return [
-        Chapter(start_seconds=start, title=(title or "")[:255], url=url)
+        Chapter(start_seconds=start, title=(title or "")[:255], url=web_link(url))
         for start, title, url in marks
     ]
 

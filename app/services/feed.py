@@ -33,6 +33,7 @@ from app.models import Chapter, Episode, FeedCache, Show, StoredFile, Transcript
 from app.models import Person as PersonRow
 from app.services.errors import NotFound
 from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, LocalCopy, local_feeds
+from app.services.notes import description_text
 from app.services.shows import get_show
 from app.urls import MAX_ID as MAX_PAGE
 from app.urls import absolute_url, feed_url, media_url, show_url, with_analytics_prefix
@@ -347,7 +348,7 @@ def feed_show(
 ) -> FeedShow:
     return FeedShow(
         title=show.title,
-        description=show.description or show.title,
+        description=description_text(show.description) or show.title,
         language=show.language,
         link=show_url(show),
         feed_url=feed_url(show),

@@ -32,7 +32,7 @@ from app.services.uploads import refusal_message
 from app.storage import current_storage
 from feeds.categories import is_valid_category
 from feeds.chapters import Chapter as FeedChapter
-from feeds.chapters import render_chapters
+from feeds.chapters import render_chapters, web_link
 from feeds.notes import sanitize_notes
 from media.probe import AudioInfo, UnsupportedAudio, probe_audio
 from media.storage import StorageError
@@ -216,6 +216,9 @@ def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str,
         start = float(chapter.get("start", -1))
         if not title or start < 0:
             raise InvalidInput(gettext("Each chapter needs a title and a start of 0 s or later."))
+        for link in ("url", "img"):
+            if chapter.get(link) and web_link(chapter[link]) is None:
+                raise InvalidInput(gettext("Enter a web address starting with https://"))
         _check_columns(Chapter, {"title": title, "img": chapter.get("img")})
         rows.append(
             Chapter(

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Episode, StoredFile
+from app.models import AlternateEnclosure, Episode, StoredFile, Transcript, utcnow
 from app.services.errors import StorageUnavailable
 from app.storage import current_storage
 from media.storage import StorageError
@@ -23,6 +24,7 @@ from media.storage import StorageError
 log = logging.getLogger(__name__)
 
 MEDIA_CACHE_SIZE = 10_000
+MEDIA_CACHE_KEY = "media_cache"
 
 
 @contextmanager
@@ -76,7 +78,7 @@ def _delete_quietly(key: str) -> None:
 
 @dataclass(frozen=True)
 class MediaFile:
-    """What /media needs of a stored file and, for episode audio, of its episode.
+    """What /media needs of a stored file and of the episode it belongs to, if any.
 
     Plain values, so a copy can outlive the request and the session.
     """
@@ -87,11 +89,14 @@ class MediaFile:
     etag: str
     created_at: datetime
     duration: float | None
-    episode_id: int | None
-    published_at: datetime | None
+    episode_id: int | None  # set for an episode's main audio, whose hits are counted
+    published_at: datetime | None  # of the episode the file belongs to
+    # The episode whose audio (main or another encoding) or transcript this is: it
+    # decides who may fetch the file. None for artwork and pictures, which are public.
+    owner_episode_id: int | None = None
 
     @classmethod
-    def of(cls, stored: StoredFile, episode: Episode | None) -> MediaFile:
+    def of(cls, stored: StoredFile, episode: Episode | None, owner: Episode | None) -> MediaFile:
         return cls(
             storage_key=stored.storage_key,
             size=stored.size,
@@ -100,8 +105,19 @@ class MediaFile:
             created_at=stored.created_at,
             duration=stored.duration,
             episode_id=episode.id if episode else None,
-            published_at=episode.published_at if episode else None,
+            published_at=owner.published_at if owner else None,
+            owner_episode_id=owner.id if owner else None,
         )
+
+    def is_public(self, now: datetime | None = None) -> bool:
+        """Whether anyone may fetch it: not part of an episode, or its episode is out.
+
+        Draft, scheduled and unpublished episodes' audio answers 404 to the public
+        (issue 12); their members preview it with a signed link (app.delivery.previews).
+        """
+        if self.owner_episode_id is None:
+            return True
+        return self.published_at is not None and self.published_at <= (now or utcnow())
 
 
 def find_media(key: str) -> MediaFile | None:
@@ -110,11 +126,11 @@ def find_media(key: str) -> MediaFile | None:
     /media is the hottest path: apps fetch the same few new episodes over
     and over, and the query costs more than everything else a hit does.
     Keys are never reused, so only the episode's publication and, once, the
-    ETag (when a pending hash arrives) can change; both are seen within
-    ``MEDIA_CACHE_SECONDS``.
+    ETag (when a pending hash arrives) can change; another process sees both
+    within ``MEDIA_CACHE_SECONDS``, this one at once (``_forget_media``).
     """
     ttl = current_app.config["MEDIA_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("media_cache", {})
+    cache = current_app.extensions.setdefault(MEDIA_CACHE_KEY, {})
     cached = cache.get(key)
     now = time.monotonic()
     if cached is not None and cached[0] > now:
@@ -126,12 +142,35 @@ def find_media(key: str) -> MediaFile | None:
     ).first()
     if row is None:
         return None  # misses are not cached, so a scan of made-up keys cannot fill memory
-    found = MediaFile.of(row[0], row[1])
+    stored, episode = row
+    found = MediaFile.of(stored, episode, episode or _owning_episode(stored.id))
     if ttl > 0:
         if len(cache) >= MEDIA_CACHE_SIZE:
             cache.clear()
         cache[key] = (now + ttl, found)
     return found
+
+
+def _owning_episode(file_id: int) -> Episode | None:
+    """The episode whose other encoding or transcript this file is, if any."""
+    for model in (AlternateEnclosure, Transcript):
+        episode = db.session.scalar(
+            select(Episode)
+            .join(model, model.episode_id == Episode.id)
+            .where(model.file_id == file_id)
+        )
+        if episode is not None:
+            return episode
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_media(session: Session, flush_context: object) -> None:
+    """An episode published, unpublished or rescheduled: this process forgets at once."""
+    if has_app_context() and any(
+        isinstance(obj, Episode) for obj in (*session.dirty, *session.deleted)
+    ):
+        current_app.extensions.get(MEDIA_CACHE_KEY, {}).clear()
 
 
 def delete_stored_quietly(keys: list[str]) -> None:

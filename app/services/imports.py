@@ -57,6 +57,7 @@ from app.services.shows import DEFAULT_CATEGORY, _check_new_slug, get_show
 from app.services.uploads import human_size
 from app.slugs import slugify
 from app.storage import current_storage
+from feeds.chapters import web_link
 from feeds.guid import podcast_guid
 from feeds.notes import plain_text, sanitize_notes
 from feeds.parse import (
@@ -805,7 +806,7 @@ def _chapters(episode: ForeignEpisode, notes: list[Note]) -> list[dict[str, Any]
                     "start_seconds": float(start),
                     "title": _fit(Chapter, "title", str(entry.get("title") or "")),
                     "img": _fit(Chapter, "img", _address(entry.get("img"), episode.chapters_url)),
-                    "url": _fit(Chapter, "url", _str_or_none(entry.get("url"))),
+                    "url": web_link(_str_or_none(entry.get("url"))),
                 }
             )
         return chapters

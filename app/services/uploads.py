@@ -40,7 +40,14 @@ from app.services.errors import (
 )
 from app.storage import current_storage
 from media.probe import MIME_TYPES, AudioInfo, UnsupportedAudio, probe_audio
-from media.storage import LocalStorage, ObjectNotFound, S3Storage, StorageError, UploadedPart
+from media.storage import (
+    LocalStorage,
+    ObjectNotFound,
+    S3Storage,
+    ShortChunk,
+    StorageError,
+    UploadedPart,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,10 +258,22 @@ def presign_parts(upload: PendingUpload, numbers: list[int]) -> dict[int, str]:
         }
 
 
-def receive_chunk(upload: PendingUpload, start: int, end: int, total: int, stream: BinaryIO) -> int:
+def receive_chunk(
+    upload: PendingUpload,
+    start: int,
+    end: int,
+    total: int,
+    stream: BinaryIO,
+    body_length: int | None = None,
+) -> int:
     """Append bytes ``start``-``end`` of the file (a Content-Range) to a disk upload.
 
-    :raise InvalidInput: for a range that does not fit the declared file.
+    ``body_length`` is the request's Content-Length: a body that is not as long as
+    its range is the client's mistake (400), refused before a byte is written, as
+    is a body that ends early; storage keeps nothing of either.
+
+    :raise InvalidInput: for a range that does not fit the declared file, or a body
+        that is not as long as the range.
     :raise Conflict: when ``start`` is past what arrived; the client resends from there.
     :raise TooLarge: when the file turns out larger than declared; the upload is dropped.
     """
@@ -268,9 +287,14 @@ def receive_chunk(upload: PendingUpload, start: int, end: int, total: int, strea
             gettext("The file changed while it was being uploaded. Please choose it again."),
             "audio",
         )
+    length = end - start + 1
+    if body_length is not None and body_length != length:
+        raise InvalidInput(_chunk_length_message(body_length, length))
     partials = _partials(current_storage())
     try:
-        return partials.write(upload.token, start, stream, end - start + 1)
+        return partials.write(upload.token, start, stream, length)
+    except ShortChunk as exc:
+        raise InvalidInput(_chunk_length_message(None, length)) from exc
     except StorageError as exc:
         received = partials.size(upload.token)
         if start > received:
@@ -279,6 +303,22 @@ def receive_chunk(upload: PendingUpload, start: int, end: int, total: int, strea
         raise StorageUnavailable(
             gettext("A piece of the file did not arrive whole; sending it again.")
         ) from exc
+
+
+def _chunk_length_message(sent: int | None, named: int) -> str:
+    """What was wrong with a chunk whose body and Content-Range disagree."""
+    if sent is None:
+        return gettext(
+            "The piece of the file ended before the %(named)s bytes its Content-Range names. "
+            "Nothing of it was kept; send it again.",
+            named=format_decimal(named),
+        )
+    return gettext(
+        "The piece of the file has %(sent)s bytes, but its Content-Range names %(named)s. "
+        "Nothing of it was kept; send it again.",
+        sent=format_decimal(sent),
+        named=format_decimal(named),
+    )
 
 
 # --- finishing ---------------------------------------------------------------

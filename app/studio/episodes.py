@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app.delivery.previews import preview_url
 from app.formatting import clock
 from app.models import Episode, Show
 from app.public.structured import podcast_episode
@@ -529,6 +530,8 @@ def preview_episode(show_slug: str, episode_id: int):
         ),
         text=catalog.episode_text(episode, get_locale().language, request.args.get("transcript")),
         status=editing.status(episode),
+        # Not public yet: /media answers 404 but to a signed link (app.delivery.previews).
+        audio_url=None if episode.is_published() else preview_url(episode.audio),
     )
     return body, 200, {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
 

@@ -24,6 +24,7 @@ from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import can, studio_show
 from app.studio.posted import StudioForm, json_object
+from app.urls import public_origin
 
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
@@ -141,7 +142,7 @@ def start_upload(show_slug: str):
         str(body.get("filename") or ""),
         body.get("size"),
         str(body.get("type") or ""),
-        origin=request.host_url.rstrip("/"),
+        origin=public_origin(),  # configured, never the Host header (issue 12)
     )
     return jsonify(_describe(show, upload)), 201
 
@@ -177,6 +178,7 @@ def put_chunk(show_slug: str, token: str):
     """Receive one ``Content-Range`` chunk of a disk upload, streamed to the partial file.
 
     :raise 404: for an unknown upload, or one of another user or show.
+    :raise 422: for a body that is not as long as its Content-Range; nothing is kept.
     :raise 409: when the chunk starts past what arrived; the answer says what did.
     """
     show = studio_show(show_slug, "author")
@@ -185,7 +187,9 @@ def put_chunk(show_slug: str, token: str):
     if match is None:
         raise InvalidInput(gettext("That piece of the file does not fit."))
     start, end, total = (int(value) for value in match.groups())
-    received = uploads.receive_chunk(upload, start, end, total, request.stream)
+    received = uploads.receive_chunk(
+        upload, start, end, total, request.stream, body_length=request.content_length
+    )
     return jsonify({"received": received})
 
 

@@ -25,6 +25,14 @@ class ObjectNotFound(StorageError):
     """The key names no object."""
 
 
+class ShortChunk(StorageError):
+    """A chunk's body ended before the length its sender stated: the client's mistake.
+
+    Storage itself is fine, so callers answer with a 4xx, not "try again later".
+    Nothing of the chunk is kept.
+    """
+
+
 @dataclass(frozen=True)
 class SavedObject:
     """What a save wrote, measured while streaming so no second read is needed."""

@@ -19,6 +19,7 @@ from media.storage.base import (
     ObjectInfo,
     ObjectNotFound,
     SavedObject,
+    ShortChunk,
     Storage,
     StorageError,
     join_url,
@@ -238,8 +239,9 @@ class PartialFiles:
         from an earlier offset drops what followed it, which is how a client
         resends a chunk whose answer it never saw.
 
-        :raise StorageError: when the offset leaves a hole, the stream ends
-            early, or the disk refuses the write.
+        :raise ShortChunk: when the stream ends before ``length`` bytes; the
+            upload is left as it was before this chunk (removed if that was empty).
+        :raise StorageError: when the offset leaves a hole or the disk refuses the write.
         """
         received = self.size(upload_id)
         if offset > received:
@@ -257,13 +259,19 @@ class PartialFiles:
             raise StorageError(f"writing upload {upload_id!r} failed: {exc}") from exc
         if written != length:
             self._truncate(path, offset)
-            raise StorageError(f"upload {upload_id!r}: the chunk ended after {written} bytes")
+            raise ShortChunk(
+                f"upload {upload_id!r}: the chunk ended after {written} of {length} bytes"
+            )
         return offset + written
 
     def _truncate(self, path: Path, size: int) -> None:
-        """Drop a short chunk, so the next try starts from a known offset."""
-        with contextlib.suppress(OSError), path.open("r+b") as out:
-            out.truncate(size)
+        """Drop a short chunk, so the next try starts from a known offset; an empty file goes."""
+        with contextlib.suppress(OSError):
+            if size == 0:
+                path.unlink()
+                return
+            with path.open("r+b") as out:
+                out.truncate(size)
 
     def open(self, upload_id: str) -> BinaryIO:
         """Read the upload as received, for probing before it becomes an object."""

@@ -31,9 +31,39 @@ def test_secret_key_required_with_a_database_url(tmp_path):
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
 def test_postgres_urls_use_psycopg3(tmp_path, scheme):
-    env = {"DATABASE_URL": f"{scheme}://u:p@db:5432/podhost", "SECRET_KEY": "k"}
+    env = {
+        "DATABASE_URL": f"{scheme}://u:p@db:5432/podhost",
+        "SECRET_KEY": "k",
+        "PUBLIC_BASE_URL": "https://podd.malmo.example",
+    }
     config = load_config(str(tmp_path), env=env)
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/podhost"
+
+
+def test_public_address_is_required_with_a_database_url(tmp_path):
+    """Production must say where it is published: no request's Host may decide (issue 12)."""
+    env = {"DATABASE_URL": "postgresql://db/podhost", "SECRET_KEY": "k"}
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL is not set"):
+        load_config(str(tmp_path), env=env)
+    with pytest.raises(ConfigError, match="must be an http"):
+        load_config(str(tmp_path), env={**env, "PUBLIC_BASE_URL": "podd.malmo.se"})
+
+
+def test_the_demo_answers_at_its_own_address_and_only_to_this_machine(tmp_path):
+    config = load_config(str(tmp_path), env={})
+    assert config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    assert config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
+
+
+def test_trusted_hosts_only_when_asked_once_the_address_is_set(tmp_path):
+    env = {"PUBLIC_BASE_URL": "https://podd.malmo.se/"}
+    config = load_config(str(tmp_path), env=env)
+    assert (config["PUBLIC_BASE_URL"], config["TRUSTED_HOSTS"]) == ("https://podd.malmo.se", None)
+    env["TRUSTED_HOSTS"] = "podd.malmo.se, .intern.malmo.se"
+    assert load_config(str(tmp_path), env=env)["TRUSTED_HOSTS"] == [
+        "podd.malmo.se",
+        ".intern.malmo.se",
+    ]
 
 
 def test_s3_options_and_limits_from_environment(tmp_path):
