@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_input_checks(app)
     register_commands(app)
     register_feed_fast_path(app)
+    register_production(app)  # last: its metrics wrap the fast path too
     return app
 
 
@@ -76,6 +77,15 @@ def register_feed_fast_path(app: Flask) -> None:
 
     if app.config["FEED_FAST_PATH"]:
         app.wsgi_app = FeedFastPath(app, app.wsgi_app)
+
+
+def register_production(app: Flask) -> None:
+    """Readiness settings and Prometheus metrics (app/health.py, app/metrics.py)."""
+    from app.health import init_health
+    from app.metrics import init_metrics
+
+    init_health(app)
+    init_metrics(app)
 
 
 def register_template_globals(app: Flask) -> None:

@@ -7,11 +7,13 @@ both delivery modes, so a redirect to storage or a CDN loses no download.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, redirect, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.delivery.ranges import Answer, plan_answer, ranged_response
+from app import metrics
+from app.delivery.ranges import CACHE_FOREVER, Answer, plan_answer, ranged_response
 from app.extensions import db
 from app.services.analytics import MediaRequest, record_hit
 from app.services.files import MediaFile, find_media
@@ -37,11 +39,25 @@ def media(key: str):
     if media_file.episode_id is not None:
         _count(media_file, answer)
     storage = current_storage()
+    if current_app.config["MEDIA_DELIVERY"] == "accel":
+        return _accel_redirect(media_file)
     if current_app.config["MEDIA_DELIVERY"] == "redirect":
         url = storage.url(media_file.storage_key)
         if url:
             return redirect(url, 302)
     return ranged_response(media_file, storage, request, answer)
+
+
+def _accel_redirect(media_file: MediaFile) -> Response:
+    """Hand the file to nginx, which answers ranges and conditionals itself from local disk.
+
+    Only the headers nginx keeps from this answer are set (Content-Type, Cache-Control).
+    """
+    prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/") + "/"
+    response = Response(mimetype=media_file.mime_type)
+    response.headers["X-Accel-Redirect"] = prefix + quote(media_file.storage_key)
+    response.headers["Cache-Control"] = CACHE_FOREVER
+    return response
 
 
 def _count(media_file: MediaFile, answer: Answer) -> None:
@@ -54,7 +70,9 @@ def _count(media_file: MediaFile, answer: Answer) -> None:
         served=answer.served,
     )
     try:
-        record_hit(media_file, hit)
+        reason = record_hit(media_file, hit)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not record a download of episode %s", media_file.episode_id)
+        return
+    metrics.media_hit(counted=reason is None)
