@@ -80,12 +80,14 @@ def register_feed_fast_path(app: Flask) -> None:
 
 
 def register_production(app: Flask) -> None:
-    """Readiness settings and Prometheus metrics (app/health.py, app/metrics.py)."""
+    """Readiness settings, Prometheus metrics and the ``backup`` commands."""
+    from app.backup.cli import backup
     from app.health import init_health
     from app.metrics import init_metrics
 
     init_health(app)
     init_metrics(app)
+    app.cli.add_command(backup)
 
 
 def register_template_globals(app: Flask) -> None:
