@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_feed_fast_path(app)
+    register_production(app)  # last: its metrics wrap the fast path too
     return app
 
 
@@ -77,6 +78,17 @@ def register_feed_fast_path(app: Flask) -> None:
 
     if app.config["FEED_FAST_PATH"]:
         app.wsgi_app = FeedFastPath(app, app.wsgi_app)
+
+
+def register_production(app: Flask) -> None:
+    """Readiness settings, Prometheus metrics and the ``backup`` commands."""
+    from app.backup.cli import backup
+    from app.health import init_health
+    from app.metrics import init_metrics
+
+    init_health(app)
+    init_metrics(app)
+    app.cli.add_command(backup)
 
 
 def register_template_globals(app: Flask) -> None:

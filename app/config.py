@@ -64,6 +64,8 @@ def load_config(
         "UPLOAD_CHUNK_BYTES": upload_bytes(env, "UPLOAD_CHUNK_BYTES", 64 * 1024),
         "UPLOAD_CORS": upload_cors(env),
         "MEDIA_DELIVERY": media_delivery(env),
+        # The internal nginx location that maps to the storage folder (MEDIA_DELIVERY=accel).
+        "MEDIA_ACCEL_PREFIX": env.get("MEDIA_ACCEL_PREFIX") or "/_media/",
         **storage_sweep_settings(env),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -259,10 +261,12 @@ def secret_key(env: dict[str, str], instance: Path, embedded: bool) -> str:
 
 
 def media_delivery(env: dict[str, str]) -> str:
-    """``proxy``: the app streams the bytes; ``redirect``: 302 to the storage URL."""
+    """``proxy``: the app streams the bytes; ``redirect``: 302 to the storage URL;
+    ``accel``: nginx sends the local file named by ``X-Accel-Redirect`` (deploy/nginx).
+    """
     mode = env.get("MEDIA_DELIVERY", "proxy")
-    if mode not in ("proxy", "redirect"):
-        raise ConfigError(f"MEDIA_DELIVERY must be 'proxy' or 'redirect', not {mode!r}")
+    if mode not in ("proxy", "redirect", "accel"):
+        raise ConfigError(f"MEDIA_DELIVERY must be 'proxy', 'redirect' or 'accel', not {mode!r}")
     return mode
 
 

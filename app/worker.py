@@ -22,6 +22,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app import metrics
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ def run_due(jobs: list[Job], now: float) -> list[str]:
         except Exception:
             log.exception("worker job %s failed", job.name)
             db.session.rollback()
+            metrics.job_failed(job.name)
             continue
+        metrics.job_succeeded(job.name)
         if line:
             lines.append(line)
     return lines

@@ -10,12 +10,14 @@ as a storage URL, marked private so no shared cache keeps it.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, redirect, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import metrics
 from app.delivery.previews import preview_allowed
-from app.delivery.ranges import Answer, plan_answer, ranged_response
+from app.delivery.ranges import CACHE_FOREVER, Answer, plan_answer, ranged_response
 from app.extensions import db
 from app.services.analytics import MediaRequest, record_hit
 from app.services.files import MediaFile, find_media
@@ -46,6 +48,8 @@ def media(key: str):
     if media_file.episode_id is not None:
         _count(media_file, answer)
     storage = current_storage()
+    if current_app.config["MEDIA_DELIVERY"] == "accel":
+        return _accel_redirect(media_file)
     if current_app.config["MEDIA_DELIVERY"] == "redirect":
         url = storage.url(media_file.storage_key)
         if url:
@@ -62,6 +66,18 @@ def _preview(media_file: MediaFile):
     return response
 
 
+def _accel_redirect(media_file: MediaFile) -> Response:
+    """Hand the file to nginx, which answers ranges and conditionals itself from local disk.
+
+    Only the headers nginx keeps from this answer are set (Content-Type, Cache-Control).
+    """
+    prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/") + "/"
+    response = Response(mimetype=media_file.mime_type)
+    response.headers["X-Accel-Redirect"] = prefix + quote(media_file.storage_key)
+    response.headers["Cache-Control"] = CACHE_FOREVER
+    return response
+
+
 def _count(media_file: MediaFile, answer: Answer) -> None:
     """Record the hit; a database hiccup costs one hit, never the listener's download."""
     hit = MediaRequest(
@@ -72,7 +88,9 @@ def _count(media_file: MediaFile, answer: Answer) -> None:
         served=answer.served,
     )
     try:
-        record_hit(media_file, hit)
+        reason = record_hit(media_file, hit)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not record a download of episode %s", media_file.episode_id)
+        return
+    metrics.media_hit(counted=reason is None)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
+from app import metrics
 from app.extensions import db
 from app.models import AlternateEnclosure as AlternateEnclosureRow
 from app.models import Chapter, Episode, FeedCache, Show, StoredFile, Transcript, utcnow
@@ -96,6 +97,7 @@ def cached_feed(show_slug: str, page: int = 1, now: datetime | None = None) -> R
     hit = local.get((show_slug, page))
     interval = current_app.config.get("FEED_LOCAL_SECONDS", DEFAULT_LOCAL_SECONDS)
     if hit and time.monotonic() - hit.checked_at < interval and hit.feed.is_fresh(now):
+        metrics.feed_served("memory")
         return hit.feed
     state = db.session.execute(
         select(
@@ -115,10 +117,13 @@ def cached_feed(show_slug: str, page: int = 1, now: datetime | None = None) -> R
         or state.settings_key != settings_key()
     ):
         feed = rebuild_feed(get_show(show_slug), page, now)
+        metrics.feed_served("render")
     elif hit and hit.feed.etag == state.etag:
         feed = hit.feed
+        metrics.feed_served("memory")
     else:
         feed = _rendered(db.session.get(FeedCache, (state.show_id, page)))
+        metrics.feed_served("shared")
     local[(show_slug, page)] = LocalCopy(time.monotonic(), feed)
     return feed
 
@@ -134,6 +139,7 @@ def rebuild_feed(show: Show, page: int = 1, now: datetime | None = None) -> Rend
     now = now or utcnow()
     with _collector_paused():
         body = show_feed(show, now, page=page)
+    metrics.feed_rendered()
     etag = hashlib.sha256(body).hexdigest()[:32]
     row = db.session.get(FeedCache, (show.id, page))
     if row is None:
