@@ -80,7 +80,7 @@ def register_feed_fast_path(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from app import assets, urls
-    from app.formatting import clock, language_name, seconds
+    from app.formatting import clock, language_name, page_file_size, page_listening_time, seconds
     from app.public.fragments import cue_list
 
     app.jinja_env.globals.update(
@@ -95,6 +95,8 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["seconds"] = seconds
+    app.jinja_env.filters["listening_time"] = page_listening_time
+    app.jinja_env.filters["file_size"] = page_file_size
 
 
 def register_i18n(app: Flask) -> None:
