@@ -93,7 +93,7 @@ def register_production(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from app import assets, urls
-    from app.formatting import clock, language_name, seconds
+    from app.formatting import clock, language_name, page_file_size, page_listening_time, seconds
     from app.public.fragments import cue_list
     from app.services import notes
 
@@ -111,6 +111,8 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.filters["seconds"] = seconds
     app.jinja_env.filters["description_html"] = notes.description_html
     app.jinja_env.filters["description_text"] = notes.description_text
+    app.jinja_env.filters["listening_time"] = page_listening_time
+    app.jinja_env.filters["file_size"] = page_file_size
 
 
 def register_i18n(app: Flask) -> None:

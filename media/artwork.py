@@ -266,3 +266,47 @@ def _square_rgb(image):
     if square.mode in ("I;16", "I;16B", "I;16L", "I"):
         square = square.point(lambda value: value / 256).convert("L")
     return square.convert("RGB")
+
+
+# --- Cover sizes for web pages (public site, embed, sharing cards) ----------------
+
+# The widths pages ask for: a thumbnail and its 2x, the page cover and its 2x, and
+# the 1200 px square Open Graph and Twitter accept. A fixed set, so no request can
+# make the server scale to any size it likes.
+COVER_WIDTHS = (96, 192, 320, 640, 1200)
+COVER_QUALITY = 82
+
+
+def cover_jpeg(data: bytes, side: int) -> bytes:
+    """The stored cover as a square JPEG ``side`` px wide, for pages rather than apps.
+
+    Stored covers are square JPEG or PNG of 1400-3000 px (``convert_artwork``,
+    ``verify_artwork``); one that is not square is cropped to its centre as apps
+    show it. Never scaled up. JPEG's draft mode decodes a 3000 px file at a
+    fraction of its size first, which makes a 96 px thumbnail cheap.
+
+    :raise ArtworkError: "corrupt" for bytes Pillow cannot read as an image.
+    """
+    import warnings
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
+                if image.width * image.height > MAX_ARTWORK_PIXELS:
+                    raise ArtworkError("too_large", f"{image.width} x {image.height} px")
+                image.draft("RGB", (side, side))
+                square = _square_rgb(ImageOps.exif_transpose(image))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ArtworkError("too_large", str(exc)) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ArtworkError):
+            raise
+        raise ArtworkError("corrupt", str(exc)) from exc
+    if square.width > side:
+        square = square.resize((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, "JPEG", quality=COVER_QUALITY, optimize=True, progressive=side >= 640)
+    return out.getvalue()

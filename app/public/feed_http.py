@@ -52,8 +52,13 @@ def feed_reply(
     if_none_match: str | None,
     if_modified_since: str | None,
     now: datetime,
+    accept: str | None = None,
 ) -> FeedReply:
     """The status, headers and body for one request of a cached feed page.
+
+    A browser opening the feed (it asks for ``text/html``) gets the same bytes as
+    ``application/xml``: browsers show ``application/rss+xml`` as raw text and
+    apply the feed's XSLT only to an XML type. Apps keep ``application/rss+xml``.
 
     Each encoding is its own
     representation, so the gzipped one has its own strong ETag. A 304 carries
@@ -64,7 +69,7 @@ def feed_reply(
     headers = [
         ("ETag", f'"{etag}"'),
         ("Cache-Control", f"public, max-age={feed_max_age(rendered.valid_until, now)}"),
-        ("Vary", "Accept-Encoding"),
+        ("Vary", "Accept-Encoding, Accept"),
         ("Access-Control-Allow-Origin", "*"),
     ]
     if _not_modified(etag, rendered.last_modified, if_none_match, if_modified_since):
@@ -73,9 +78,22 @@ def feed_reply(
     headers.append(("Last-Modified", http_date(rendered.last_modified)))
     if gzipped:
         headers.append(("Content-Encoding", "gzip"))
-    headers.append(("Content-Type", "application/rss+xml; charset=utf-8"))
+    headers.append(("Content-Type", f"{feed_media_type(accept)}; charset=utf-8"))
     headers.append(("Content-Length", str(len(body))))
     return FeedReply(200, headers, body)
+
+
+def feed_media_type(accept: str | None) -> str:
+    """``application/xml`` for a browser's page request, ``application/rss+xml`` otherwise.
+
+    >>> feed_media_type("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    'application/xml'
+    >>> feed_media_type("application/rss+xml, */*"), feed_media_type(None)
+    ('application/rss+xml', 'application/rss+xml')
+    """
+    if accept and parse_accept_header(accept)["text/html"] > 0 and "text/html" in accept:
+        return "application/xml"
+    return "application/rss+xml"
 
 
 def feed_max_age(valid_until: datetime | None, now: datetime) -> int:
@@ -145,6 +163,7 @@ class FeedFastPath:
             environ.get("HTTP_IF_NONE_MATCH"),
             environ.get("HTTP_IF_MODIFIED_SINCE"),
             now,
+            environ.get("HTTP_ACCEPT"),
         )
 
     def _host_trusted(self, environ: dict) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import get_locale
 
-from app.models import utcnow
+from app.models import Episode, Show, utcnow
+from app.public.covers import cover_bytes, cover_of, cover_url, responsive_cover
+from app.public.credits import credits_of
 from app.public.feed_http import FEED_MAX_AGE, feed_reply
 from app.public.responses import page_response
 from app.public.structured import podcast_episode, podcast_series
@@ -21,6 +23,8 @@ from app.urls import (
     site_embed_target,
 )
 from feeds.chapters import CHAPTERS_MIME_TYPE
+from media.artwork import ArtworkError
+from media.storage import StorageError
 from media.transcripts import FORMATS
 
 bp = Blueprint("public", __name__)
@@ -54,6 +58,8 @@ def show(show_slug: str):
             canonical=canonical,
             structured=podcast_series(found),
             subscribe_options=subscribe_options(feed_url(found), found.title, links),
+            credits=credits_of(found),
+            **_covers(found),
         )
     )
 
@@ -72,8 +78,24 @@ def episode(show_slug: str, episode_slug: str):
         canonical=episode_url(item),
         structured=podcast_episode(item),
         embed_code=render_template("embed/_iframe.html", src=embed_url(item), title=item.title),
+        credits=credits_of(found, item),
+        **_covers(found, item),
     )
     return page_response(page)
+
+
+# The cover is shown 7rem wide on phones and 10rem from 40rem on: 112-160 px, twice that
+# on high-density screens.
+PAGE_COVER_WIDTHS = (192, 320, 640)
+
+
+def _covers(show: Show, episode: Episode | None = None) -> dict:
+    """The page's cover (episode's own or the show's) and the 1200 px one for cards."""
+    stored = cover_of(show, episode)
+    return {
+        "cover": responsive_cover(stored, PAGE_COVER_WIDTHS, 320),
+        "share_image": cover_url(stored, 1200) if stored else None,
+    }
 
 
 @bp.get("/search", endpoint="search")
@@ -130,8 +152,24 @@ def feed(show_slug: str):
         request.headers.get("If-None-Match"),
         request.headers.get("If-Modified-Since"),
         utcnow(),
+        request.headers.get("Accept"),
     )
     return Response(reply.body, status=reply.status, headers=reply.headers)
+
+
+@bp.get("/feed.xsl", endpoint="feed_stylesheet")
+def feed_stylesheet():
+    """The XSLT that shows a feed opened in a browser as a page, in the browser's language.
+
+    The feed names it in an ``<?xml-stylesheet?>`` instruction (``services.feed``);
+    one address serves every feed, so the language follows ``Accept-Language``.
+    """
+    body = render_template("public/feed_xsl.xml")
+    response = Response(body, mimetype="text/xsl")
+    response.vary.add("Accept-Language")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.route("/<show_slug>/episodes/<episode_slug>/chapters.json", methods=["GET", "HEAD"])
@@ -162,5 +200,26 @@ def _public_document(body: bytes, mimetype: str) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/covers/<int:width>/<path:key>", endpoint="cover")
+def cover(width: int, key: str):
+    """A show's or episode's cover as a square JPEG ``width`` px wide (``COVER_WIDTHS``).
+
+    :raise 404: for another width, a key that is no public cover, or a cover
+        that cannot be read as an image.
+    """
+    try:
+        jpeg = cover_bytes(key, width)
+    except (ArtworkError, StorageError):  # a broken or missing file is no cover
+        jpeg = None
+    if jpeg is None:
+        abort(404)
+    response = Response(jpeg, mimetype="image/jpeg")
+    response.cache_control.public = True
+    response.cache_control.max_age = 31536000  # the key names one file forever
+    response.cache_control.immutable = True
     response.add_etag()
     return response.make_conditional(request)

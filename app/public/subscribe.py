@@ -1,4 +1,11 @@
-"""Subscribe buttons: a show's directory pages where it has them, app deep links otherwise."""
+"""Subscribe buttons: the directories that list the show first, then apps that take its feed.
+
+A directory page (``https://podcasts.apple.com/…``, ``https://open.spotify.com/…``,
+``https://music.youtube.com/…``) works on every device, in the app or the browser,
+so those the producer entered in the studio come first. A deep link opens only
+an installed app on its own platforms, and elsewhere does nothing at all, so each
+names its platforms and ``site.js`` shows only those of the listener's device.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +14,49 @@ from urllib.parse import quote, urlsplit
 
 from app.services.directories import DIRECTORIES
 
+IOS, ANDROID, MAC, WINDOWS, LINUX = "ios", "android", "mac", "windows", "linux"
+
 
 @dataclass(frozen=True)
 class SubscribeOption:
     directory: str
-    name: str
+    name: str  # the platform's own name for itself
     url: str
+    platforms: tuple[str, ...] = ()  # a deep link's platforms; () for a web address
 
 
 def subscribe_options(feed: str, title: str, links: dict[str, str]) -> list[SubscribeOption]:
-    """One button per app, in a fixed order; a directory link the studio set wins.
-
-    Spotify and Podcast Index accept no feed address, so they appear only
-    when the show has a link there.
+    """The show's directory pages in ``DIRECTORIES`` order, then deep links to other apps.
 
     >>> [o.url for o in subscribe_options("https://p.se/a/feed.xml", "A", {})][:2]
     ['podcast://p.se/a/feed.xml', 'pktc://subscribe/p.se/a/feed.xml']
-    >>> subscribe_options("https://p.se/f", "A", {"spotify": "https://open.spotify.com/show/x"})[1]
-    SubscribeOption(directory='spotify', name='Spotify', url='https://open.spotify.com/show/x')
+    >>> options = subscribe_options(
+    ...     "https://p.se/f", "A", {"spotify": "https://open.spotify.com/show/x",
+    ...                             "apple": "https://podcasts.apple.com/se/podcast/id1"})
+    >>> [(o.name, o.platforms) for o in options[:3]]
+    [('Apple Podcasts', ()), ('Spotify', ()), ('Pocket Casts', ('ios', 'android'))]
     """
     parts = urlsplit(feed)
     bare = parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     deep_links = {
-        "apple": f"podcast://{bare}",
-        "pocketcasts": f"pktc://subscribe/{bare}",
-        "antennapod": "https://antennapod.org/deeplink/subscribe"
-        f"?url={quote(feed, safe='')}&title={quote(title, safe='')}",
-        "overcast": f"overcast://x-callback-url/add?url={quote(feed, safe='')}",
-        "gpodder": f"gpodder://{bare}",
+        "apple": (f"podcast://{bare}", (IOS, MAC)),
+        "pocketcasts": (f"pktc://subscribe/{bare}", (IOS, ANDROID)),
+        "antennapod": (
+            "https://antennapod.org/deeplink/subscribe"
+            f"?url={quote(feed, safe='')}&title={quote(title, safe='')}",
+            (ANDROID,),
+        ),
+        "overcast": (f"overcast://x-callback-url/add?url={quote(feed, safe='')}", (IOS,)),
+        "gpodder": (f"gpodder://{bare}", (LINUX, WINDOWS, MAC)),
     }
-    options = []
-    for directory, name in DIRECTORIES.items():
-        url = links.get(directory) or deep_links.get(directory)
-        if url:
-            options.append(SubscribeOption(directory, name, url))
-    return options
+    listed = [
+        SubscribeOption(directory, name, links[directory])
+        for directory, name in DIRECTORIES.items()
+        if links.get(directory)
+    ]
+    apps = [
+        SubscribeOption(directory, DIRECTORIES[directory], url, platforms)
+        for directory, (url, platforms) in deep_links.items()
+        if not links.get(directory)
+    ]
+    return listed + apps

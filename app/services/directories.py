@@ -18,6 +18,7 @@ from app.services.shows import get_show
 DIRECTORIES = {
     "apple": "Apple Podcasts",
     "spotify": "Spotify",
+    "youtubemusic": "YouTube Music",
     "pocketcasts": "Pocket Casts",
     "antennapod": "AntennaPod",
     "overcast": "Overcast",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -189,7 +189,7 @@ def settings_key() -> str:
 
     Stored with each page, so a new domain or hub is served at once after a deploy.
     """
-    parts = (absolute_url("public.index"), websub_hub() or "")
+    parts = (absolute_url("public.index"), websub_hub() or "", stylesheet_instruction().decode())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -245,7 +245,25 @@ def show_feed(show: Show, now: datetime | None = None, *, page: int = 1) -> byte
     urls = FeedUrls(show)
     extras = load_extras(show, urls)
     episodes = [feed_episode(e, urls, extras) for e in db.session.scalars(query)]
-    return render_feed(feed_show(show, episodes, pages), episodes, now=now)
+    return with_stylesheet(render_feed(feed_show(show, episodes, pages), episodes, now=now))
+
+
+def stylesheet_instruction() -> bytes:
+    """``<?xml-stylesheet?>`` naming the site's feed page XSLT (``public.feed_stylesheet``).
+
+    A path, not an address: browsers apply only a stylesheet of the feed's own origin.
+    """
+    href = url_for("public.feed_stylesheet")
+    return f'<?xml-stylesheet type="text/xsl" href="{href}"?>\n'.encode()
+
+
+def with_stylesheet(body: bytes) -> bytes:
+    """The feed with the stylesheet instruction after its XML declaration; nothing else changes.
+
+    Apps and validators ignore the instruction, browsers show the feed as a page with it.
+    """
+    declaration_end = body.index(b"?>\n") + 3 if body.startswith(b"<?xml") else 0
+    return body[:declaration_end] + stylesheet_instruction() + body[declaration_end:]
 
 
 def _episodes_query(show: Show, now: datetime):

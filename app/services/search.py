@@ -1,23 +1,26 @@
 """Full-text search over published episodes: SQLite FTS5 embedded, PostgreSQL in production.
 
-Both backends index the same words the same way (Unicode case folding,
-accents kept, so “år” and “ar” differ) and every word of a query must match,
-the last one also as a prefix so results appear while a word is being typed.
+Both backends index the same words the same way, ignoring case and diacritics
+(FTS5's ``remove_diacritics 2``; PostgreSQL's ``unaccent`` in the text search
+configuration ``podhost_search``, migration 0019), so “rosengard” and
+“ROSENGÅRD” both find “Rosengård”. Every word of a query must match, the last
+one also as a prefix so results appear while a word is being typed.
 The index lives beside the models, not in them: see ``include_name``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask_babel import gettext
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import Transcript, utcnow
 from app.services.errors import InvalidInput
 
 MAX_QUERY_LENGTH = 200
@@ -39,6 +42,7 @@ class SearchHit:
     published_at: datetime
     snippet: Markup
     in_transcript: bool = False  # found only with the words of a transcript
+    cue_start: float | None = None  # where the transcript line shown as snippet begins
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -80,7 +84,8 @@ def search_episodes(query: str, now: datetime | None = None) -> list[SearchHit]:
         rows = _search_postgresql(terms, now or utcnow())
     else:
         rows = _search_sqlite(terms, now or utcnow())
-    return [_hit(row, terms) for row in rows]
+    cues = _cues_of([row.id for row in rows if row.in_transcript])
+    return [_hit(row, terms, cues.get(row.id, [])) for row in rows]
 
 
 _SQLITE_RANKED = text(
@@ -127,6 +132,7 @@ def _search_sqlite(terms: list[str], now: datetime) -> list[_Row]:
     )
     return [
         _Row(
+            row.id,
             *row[1:],
             in_transcript=row.id not in notes,
             snippet=notes.get(row.id),
@@ -138,12 +144,12 @@ def _search_sqlite(terms: list[str], now: datetime) -> list[_Row]:
 
 _POSTGRESQL = text(
     """
-    SELECT s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
+    SELECT e.id, s.slug AS show_slug, s.title AS show_title, s.language AS show_language,
            e.slug AS episode_slug, e.title AS episode_title, e.published_at,
            NOT e.in_notes AS in_transcript,
            CASE WHEN e.in_notes THEN
-               ts_headline('simple', e.title || ' ' || e.description,
-                           to_tsquery('simple', :tsquery),
+               ts_headline('podhost_search', e.title || ' ' || e.description,
+                           to_tsquery('podhost_search', :tsquery),
                            'StartSel=' || :start || ', StopSel=' || :stop
                            || ', MaxWords=30, MinWords=10')
            END AS snippet,
@@ -152,7 +158,7 @@ _POSTGRESQL = text(
         SELECT e.id, e.show_id, e.slug, e.title, e.description, e.transcript_text,
                e.published_at, ts_rank(e.search_vector_notes, q) AS rank,
                e.search_vector_notes @@ q AS in_notes
-        FROM episodes e, to_tsquery('simple', :tsquery) AS q
+        FROM episodes e, to_tsquery('podhost_search', :tsquery) AS q
         WHERE e.search_vector @@ q AND e.published_at <= :now
         ORDER BY rank DESC, e.published_at DESC
         LIMIT :limit
@@ -181,6 +187,7 @@ def _search_postgresql(terms: list[str], now: datetime) -> list[_Row]:
 
 @dataclass(frozen=True)
 class _Row:
+    id: int
     show_slug: str
     show_title: str
     show_language: str
@@ -192,20 +199,46 @@ class _Row:
     transcript_text: str | None  # for a hit found in its transcript
 
 
+def fold(text: str) -> str:
+    """Lower case without diacritics, one character for one, as the indexes compare words.
+
+    Keeping the length lets a match found in the folded text be marked in the original.
+
+    >>> fold("ROSENGÅRD Kroksbäck İ")
+    'rosengard kroksback i'
+    """
+    return "".join(
+        (unicodedata.normalize("NFD", char)[:1] or char).lower()[:1] or char for char in text
+    )
+
+
+def _term_pattern(terms: list[str]) -> re.Pattern[str]:
+    """Every word whole, the last also as a prefix, over folded text."""
+    *words, last = (re.escape(fold(term)) for term in terms)
+    return re.compile(r"(?<!\w)(?:" + "|".join([*words, last + r"\w*"]) + r")(?!\w)")
+
+
+def _mark(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` with the pattern's matches (found in its folded form) between marks."""
+    out, at = [], 0
+    for match in pattern.finditer(fold(text)):
+        out += [text[at : match.start()], _START, text[match.start() : match.end()], _STOP]
+        at = match.end()
+    return "".join([*out, text[at:]])
+
+
 def transcript_passage(text: str, terms: list[str], before: int = 60, after: int = 140) -> str:
     """The words around the first match in a transcript, matches marked as in snippets.
 
-    Every word whole, the last also as a prefix, case ignored: as the indexes match.
+    Every word whole, the last also as a prefix, case and diacritics ignored: as the
+    indexes match.
 
-    >>> transcript_passage("Åsa: Hej.\\nVi bor i Lindängen nu.", ["lind"]).replace(_START, "[")
+    >>> transcript_passage("Åsa: Hej.\\nVi bor i Lindängen nu.", ["lindan"]).replace(_START, "[")
     'Åsa: Hej. Vi bor i [Lindängen\\ue001 nu.'
     """
-    *words, last = (re.escape(term) for term in terms)
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join([*words, last + r"\w*"]) + r")(?!\w)", re.IGNORECASE
-    )
+    pattern = _term_pattern(terms)
     text = " ".join(text.split())
-    first = pattern.search(text)
+    first = pattern.search(fold(text))
     if first is None:
         return text[: before + after]
     start = max(0, first.start() - before)
@@ -215,8 +248,43 @@ def transcript_passage(text: str, terms: list[str], before: int = 60, after: int
     if end < len(text):
         cut = text.rfind(" ", first.end(), end)
         end = cut if cut != -1 else end
-    window = pattern.sub(lambda match: _START + match.group(0) + _STOP, text[start:end])
+    window = _mark(text[start:end], pattern)
     return ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
+
+
+def matching_cue(cues: list[dict], terms: list[str]) -> dict | None:
+    """The transcript line with the most of the query's words, the earliest of equals.
+
+    >>> matching_cue([{"start": 1, "text": "Hej"}, {"start": 5, "text": "Om Rosengård"}],
+    ...              ["rosengard"])["start"]
+    5
+    """
+    last = len(terms) - 1
+    patterns = [
+        re.compile(r"(?<!\w)" + re.escape(fold(term)) + (r"\w*" if i == last else "") + r"(?!\w)")
+        for i, term in enumerate(terms)
+    ]
+    best, best_count = None, 0
+    for cue in cues:
+        folded = fold(cue.get("text") or "")
+        count = sum(1 for pattern in patterns if pattern.search(folded))
+        if count > best_count:
+            best, best_count = cue, count
+    return best
+
+
+_CUES = select(Transcript.episode_id, Transcript.cues).order_by(Transcript.language)
+
+
+def _cues_of(episode_ids: list[int]) -> dict[int, list[dict]]:
+    """Every transcript line of these episodes, their languages one after another."""
+    found: dict[int, list[dict]] = {}
+    if episode_ids:
+        for episode_id, cues in db.session.execute(
+            _CUES.where(Transcript.episode_id.in_(episode_ids))
+        ):
+            found.setdefault(episode_id, []).extend(cues or [])
+    return found
 
 
 def _naive(moment: datetime) -> datetime:
@@ -224,10 +292,19 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _hit(row: _Row, terms: list[str]) -> SearchHit:
+def _hit(row: _Row, terms: list[str], cues: list[dict]) -> SearchHit:
+    """A hit in a transcript shows its best line and where it starts; one without
+    timed lines (none parsed) falls back to a passage of the transcript's words."""
     published = row.published_at
     if isinstance(published, str):  # SQLite returns raw text from a text() query
         published = datetime.fromisoformat(published)
+    cue = matching_cue(cues, terms) if row.in_transcript else None
+    if cue is not None:
+        snippet = _mark(" ".join((cue.get("text") or "").split()), _term_pattern(terms))
+    elif row.in_transcript:
+        snippet = transcript_passage(row.transcript_text or "", terms)
+    else:
+        snippet = row.snippet or ""
     return SearchHit(
         show_slug=row.show_slug,
         show_title=row.show_title,
@@ -235,12 +312,9 @@ def _hit(row: _Row, terms: list[str]) -> SearchHit:
         episode_slug=row.episode_slug,
         episode_title=row.episode_title,
         published_at=published.replace(tzinfo=UTC),
-        snippet=_marked(
-            transcript_passage(row.transcript_text or "", terms)
-            if row.in_transcript
-            else row.snippet or ""
-        ),
+        snippet=_marked(snippet),
         in_transcript=row.in_transcript,
+        cue_start=float(cue["start"]) if cue is not None else None,
     )
 
 

@@ -140,11 +140,32 @@
       }
     });
 
+    pauseWhenAnotherPlays(audio);
     setDuration();
     var start = startTime();
     if (start) { seekTo(start); }
     enhanceSearch();
     enhanceShare(audio);
+  }
+
+  /* One player plays at a time: starting one pauses every other player of this site in
+     the browser, the page's own and each embed (same origin, so one BroadcastChannel). */
+  function pauseWhenAnotherPlays(audio) {
+    if (!("BroadcastChannel" in window)) { return; }
+    var channel = new BroadcastChannel("podhost-player");
+    var id = String(Math.random()).slice(2) + String(Date.now());
+    audio.addEventListener("play", function () { channel.postMessage({ playing: id }); });
+    channel.addEventListener("message", function (event) {
+      if (event.data && event.data.playing !== id && !audio.paused) { audio.pause(); }
+    });
+  }
+
+  /* "1 line matches", "2 lines match": the forms ngettext gave the page, chosen by the
+     page language's plural rules, the number written as that language writes it. */
+  function matches(status, count) {
+    var lang = document.documentElement.lang || "en";
+    var form = new Intl.PluralRules(lang).select(count) === "one" ? "one" : "other";
+    return fill(status.dataset[form], { count: count.toLocaleString(lang) });
   }
 
   /* Filters the transcript to the cues that contain every typed word. */
@@ -163,7 +184,7 @@
         cue.hidden = !match;
         if (match) { shown++; }
       });
-      status.textContent = words.length ? fill(status.dataset.template, { count: shown }) : "";
+      status.textContent = words.length ? matches(status, shown) : "";
     });
   }
 

@@ -17,3 +17,19 @@
     });
   });
 })();
+
+/* Subscribe buttons: a deep link ([data-platforms]) is shown only on a platform where its
+   app can open a feed; without this script only the directory pages and the RSS address show. */
+(function () {
+  "use strict";
+  var agent = navigator.userAgent;
+  var touchMac = /Macintosh/.test(agent) && navigator.maxTouchPoints > 1;  // iPadOS
+  var platform = /iPhone|iPad|iPod/.test(agent) || touchMac ? "ios"
+    : /Android/.test(agent) ? "android"
+    : /Macintosh/.test(agent) ? "mac"
+    : /Windows/.test(agent) ? "windows"
+    : /Linux|X11/.test(agent) ? "linux" : "";
+  document.querySelectorAll("[data-platforms]").forEach(function (item) {
+    item.hidden = item.dataset.platforms.split(" ").indexOf(platform) === -1;
+  });
+})();

@@ -39,11 +39,15 @@ def test_show_embed_plays_the_latest_episode(client, published):
 
 
 def test_embed_transfers_less_than_60_kb_before_the_audio(client, published):
-    """Everything the page loads besides the audio: the HTML and our static files."""
-    response = client.get(EMBED + "?compact=1")
+    """Everything the page loads besides the audio: the HTML, our static files, the cover."""
+    response = client.get(EMBED)
     page = response.get_data(as_text=True)
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
-    assert len(assets) == 3  # player.css, embed.css, player.js; no images, no fonts
+    # favicon.svg, player.css, embed.css, player.js; no fonts
+    assert len(assets) == 4
+    covers = re.findall(r'srcset="([^"]+)"', page)[0].split(", ")
+    assets += [source.split()[0].removeprefix("http://podcasts.test") for source in covers]
+    assert len(assets) == 6  # and the cover at both its sizes, the most a browser fetches
     total = len(response.data)
     for url in assets:
         with client.get(url) as asset:

@@ -148,7 +148,7 @@ def test_pages_read_no_storage_and_make_the_same_queries_however_long(app, clien
         )
         transcript(app, "testpodden", full, "sv", long.encode())
     assert counts[0] == counts[1]
-    assert counts[0] <= 14
+    assert counts[0] <= 18  # the cover and the credits add a fixed few
 
 
 def test_replacing_and_removing_transcripts_leaves_no_orphans(app, show, episode):

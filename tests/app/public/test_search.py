@@ -53,9 +53,18 @@ def test_every_word_must_match_and_the_last_may_be_a_prefix(app, episodes):
     assert titles(app, "parker innovation") == []
 
 
-def test_accented_letters_are_distinct_and_case_is_ignored(app, episodes):
+def test_diacritics_and_case_are_ignored(app, episodes):
+    """On both backends: FTS5's remove_diacritics, PostgreSQL's unaccent (migration 0019)."""
     assert titles(app, "KROKSBÄCK") == ["Holma och Kroksbäck"]
-    assert titles(app, "kroksback") == []
+    assert titles(app, "kroksback") == ["Holma och Kroksbäck"]
+    assert titles(app, "rosengard") == ["Rosengård"]
+    assert titles(app, "ROSENGÅRD") == ["Rosengård"]
+    assert titles(app, "RoSeNgA") == ["Rosengård"]  # the last word as a prefix, too
+
+
+def test_search_page_marks_a_match_typed_without_diacritics(client, episodes):
+    page = client.get("/search?q=rosengard").get_data(as_text=True)
+    assert "<mark>Rosengård</mark>" in page
 
 
 def test_drafts_and_scheduled_episodes_are_not_found(app, episodes):
@@ -134,6 +143,17 @@ def test_a_word_only_in_a_transcript_is_found_and_marked(app, client, episodes):
     page = client.get("/search?q=växthuset").get_data(as_text=True)
     assert "Hittades i transkriptionen:" in page
     assert "<mark>växthuset</mark>" in page
+
+
+def test_a_transcript_hit_shows_its_line_and_time_linked_to_that_moment(app, client, episodes):
+    add_transcript_to(app, episodes, "holma-och-kroksback", "sv", VTT_SV)
+    [hit] = hits(app, "VAXTHUSET augusten")
+    assert hit.cue_start == 4.0
+    assert str(hit.snippet) == (
+        "Här berättar Fatima om <mark>växthuset</mark> på taket i <mark>Augustenborg</mark>."
+    )
+    page = client.get("/search?q=vaxthuset").get_data(as_text=True)
+    assert 'href="/testpodden/episodes/holma-och-kroksback#t=4"><span class="cue-time">0:04' in page
 
 
 def test_a_match_in_the_notes_shows_the_notes(app, episodes):

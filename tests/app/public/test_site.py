@@ -96,7 +96,7 @@ def test_show_page_has_series_json_ld_and_subscribe_links(app, client, published
     assert "overcast://x-callback-url/add?url=http%3A%2F%2Fpodcasts.test" in page
     assert 'href="gpodder://podcasts.test/testpodden/feed.xml"' in page
     assert "Spotify" not in page  # Spotify takes no feed address, only a directory link
-    assert 'value="http://podcasts.test/testpodden/feed.xml" readonly' in page
+    assert 'value="http://podcasts.test/testpodden/feed.xml" aria-describedby' in page
 
 
 def test_directory_links_replace_deep_links(app, client, published):
@@ -177,3 +177,75 @@ def test_a_nul_byte_in_the_address_is_no_page(client, show, path):
     response = client.get(path, headers={"Accept-Language": "en"})
     assert response.status_code == 404
     assert "There is no page at this address." in response.get_data(as_text=True)
+
+
+def test_directories_come_first_and_deep_links_name_their_platforms(app, client, published):
+    with app.app_context():
+        set_directory_link(published, "youtubemusic", "https://music.youtube.com/playlist?list=x")
+    page = client.get("/testpodden/").get_data(as_text=True)
+    buttons = re.findall(r'<li( data-platforms="[a-z ]+" hidden)?><a class="button" href', page)
+    assert buttons[0] == ""  # YouTube Music's page, for everyone
+    assert all(buttons[1:])  # then app links, shown by site.js only on their platforms
+    assert '<li data-platforms="android" hidden><a class="button" href="https://antennapod' in page
+    assert '<li data-platforms="ios mac" hidden><a class="button" href="podcast://' in page
+    assert "where it says “Add podcast by URL”" in client.get("/testpodden/?lang=en").get_data(
+        as_text=True
+    )
+
+
+def test_pages_show_cover_credits_and_babel_numbers(app, client, published):
+    from app.services.feed_extras import set_persons
+
+    with app.app_context():
+        set_persons(published, [{"name": "Anna Andersson", "role": "host", "href": "https://a.se"}])
+    show = client.get("/testpodden/").get_data(as_text=True)
+    episode = client.get("/testpodden/episodes/forsta").get_data(as_text=True)
+    for page in (show, episode):
+        assert '<a href="https://a.se">Anna Andersson</a></span>, programledare' in page
+        assert re.search(
+            r'<img class="artwork" src="http://podcasts.test/covers/320/[^"]+" '
+            r'srcset="[^"]+192w, [^"]+320w, [^"]+640w"',
+            page,
+        )
+        assert 'width="320" height="320"' in page
+        assert '<meta property="og:image" content="http://podcasts.test/covers/1200/' in page
+    assert "3 s" in episode and "0 min" not in episode  # a 3-second episode
+    size = re.search(r"\((\d+(?:,\d)? kB)\)", episode)
+    assert size, "size with a Swedish decimal comma"
+    english = client.get("/testpodden/episodes/forsta?lang=en").get_data(as_text=True)
+    assert "3 sec" in english
+
+
+def test_covers_are_scaled_and_only_covers_are_served(app, client, published):
+    import io
+
+    from PIL import Image
+
+    page = client.get("/testpodden/").get_data(as_text=True)
+    url = re.search(r'src="http://podcasts.test(/covers/320/[^"]+)"', page).group(1)
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(response.data)).size == (320, 320)
+    assert "immutable" in response.headers["Cache-Control"]
+    assert client.get(url.replace("/320/", "/321/")).status_code == 404
+    audio = re.search(
+        r'<audio[^>]+src="http://podcasts.test/media/([^"]+)"',
+        client.get("/testpodden/episodes/forsta").get_data(as_text=True),
+    ).group(1)
+    assert client.get(f"/covers/320/{audio}").status_code == 404  # audio is no cover
+
+
+def test_feed_carries_its_stylesheet_and_browsers_get_an_xml_type(app, client, published):
+    feed = client.get("/testpodden/feed.xml")
+    assert feed.data.startswith(
+        b"<?xml version='1.0' encoding='UTF-8'?>\n"
+        b'<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>\n<rss'
+    )
+    assert feed.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+    browser = client.get("/testpodden/feed.xml", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert browser.data == feed.data
+    sheet = client.get("/feed.xsl", headers={"Accept-Language": "en"})
+    assert sheet.mimetype == "text/xsl" and "How to subscribe" in sheet.get_data(as_text=True)
+    swedish = client.get("/feed.xsl", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Så prenumererar du" in swedish
