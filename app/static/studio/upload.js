@@ -213,6 +213,7 @@
       upload.confirmed = info.size;
       upload.loading = {};
       track(upload);
+      allSent(upload);
       statusLine.textContent = msg.msgChecking;
       return api("POST", info.url + "/complete").then(function (done) { finished(upload, done); });
     }).catch(function (error) { return recover(upload, error); });
@@ -350,10 +351,17 @@
     });
   }
 
-  function finished(upload, done) {
-    upload.info = done;
+  // All of it sent: the size alone, never a time left (which read "about 1 s left" at 100 %).
+  function allSent(upload) {
+    var total = size(upload.file.size);
     bar.value = 100;
     bar.textContent = "100 %";
+    detailLine.textContent = say(msg.msgDetailUnknown, {sent: total, total: total});
+  }
+
+  function finished(upload, done) {
+    upload.info = done;
+    allSent(upload);
     statusLine.textContent = msg.msgDone;
     cancelButton.hidden = true;
     resumeButton.hidden = true;
