@@ -120,9 +120,7 @@ def test_lock_and_export_from_the_studio(app, source, artwork, audio_dir):
     archive.close()  # what the WSGI server does: it closes the temporary file
 
 
-def test_importing_a_show_that_is_already_here_makes_no_empty_copy(
-    app, source, artwork, audio_dir
-):
+def test_importing_a_show_that_is_already_here_makes_no_empty_copy(app, source, artwork, audio_dir):
     """Every episode's GUID is taken: the second import is refused, naming the show."""
     from tests.app.imports.helpers import run_import
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Membership, Show
+from app.models import Membership
 from app.services import users
 from app.services.members import role_of
 from app.services.shows import get_show
