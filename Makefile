@@ -7,7 +7,7 @@ PORT ?= 5000
 # Tests run in parallel, one process per core (at most 4): each has its own database and SeaweedFS.
 PYTEST_ARGS ?= -q -n auto --maxprocesses 4
 
-.PHONY: demo test lint venv browser-tools
+.PHONY: demo test lint venv browser-tools studio-css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,8 @@ browser-tools:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+## Rebuild the studio's vendored Designsystemet CSS and its Malmö theme from npm
+## (design/refresh-designsystemet.sh). The result is committed; the app never runs npm.
+studio-css:
+	npm run -s studio-css

@@ -72,12 +72,22 @@ def demo_command(seconds: float) -> None:
     """Seed the demo show and a studio login; does nothing if the show exists."""
     if db.session.scalar(select(Show.id).where(Show.slug == DEMO_SLUG)):
         click.echo(f"The demo show already exists: /{DEMO_SLUG}/")
-        return
-    seed_demo(seconds)
-    click.echo(f"Demo show ready: /{DEMO_SLUG}/ and its feed /{DEMO_SLUG}/feed.xml")
+    else:
+        seed_demo(seconds)
+        click.echo(f"Demo show ready: /{DEMO_SLUG}/ and its feed /{DEMO_SLUG}/feed.xml")
     password = ensure_demo_user()
     if password:
         click.echo(f"Studio login at /studio: {DEMO_EMAIL} / {password}")
+    else:
+        # The password was printed once, on the first run; a restart must not leave a
+        # newcomer locked out, nor print a password again.
+        click.echo(
+            f"Studio login at /studio: {DEMO_EMAIL} (the password printed on the first run). "
+            f"Lost it? Run: {RESET_COMMAND}"
+        )
+
+
+RESET_COMMAND = f".venv/bin/flask --app app users reset-link {DEMO_EMAIL}"
 
 
 def seed_demo(seconds: float = 20.0) -> Show:

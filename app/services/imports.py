@@ -241,6 +241,7 @@ def start_import(
             ),
             "owner_confirmed",
         )
+    _refuse_a_second_copy(feed)
     slug = (slug or slugify(show_data.title, max_length=60) or "podcast").strip().lower()
     _check_new_slug(slug)
     email = show_data.owner_email if "@" in (show_data.owner_email or "") else owner_email
@@ -260,6 +261,32 @@ def start_import(
             db.session.add(_person_row(show.id, None, position, person))
         db.session.commit()
     return job
+
+
+def _refuse_a_second_copy(feed: ForeignFeed) -> None:
+    """A feed whose every episode is already here is that show again, not a new one.
+
+    Importing it anyway made a show with no episodes (each one skipped as taken), which
+    a producer then had to find and delete. Some taken episodes are fine: each is
+    skipped and reported.
+
+    :raise InvalidInput: naming the show that has the episodes.
+    """
+    taken = _guids_elsewhere(None, feed)
+    guids = {e.guid or e.enclosure_url for e in feed.episodes if e.guid or e.enclosure_url}
+    if not guids or not guids <= taken:
+        return
+    show = db.session.scalar(
+        select(Show).join(Episode, Episode.show_id == Show.id).where(Episode.guid.in_(guids))
+    )
+    raise InvalidInput(
+        gettext(
+            "Every episode of this feed is already in the show “%(title)s”. To bring over "
+            "its newest episodes, use “Import new episodes” on that show's import page.",
+            title=show.title if show else "",
+        ),
+        "url",
+    )
 
 
 def start_reimport(show_slug: str, source: FeedSource) -> ImportJob:

@@ -19,6 +19,7 @@ from app.services.errors import InvalidInput, NotFound, Refusals
 from app.services.files import delete_stored_quietly, store_file
 from app.services.pictures import drop_unused_pictures, keep_stored_pictures, pictures_of
 from app.slugs import RESERVED_SHOW_SLUGS, is_valid_slug
+from feeds.categories import is_valid_category
 from feeds.lint import Artwork, artwork_problems
 from media.artwork import (
     ArtworkError,
@@ -62,21 +63,33 @@ def create_show(
 
     Without ``artwork`` a placeholder is stored, because the feed must have an image.
 
-    :raise InvalidInput: for a bad or taken slug, a missing title or a non-image artwork.
+    :raise InvalidFields: naming every field that is wrong at once (a bad or taken slug, a
+        missing title, language or email, an unknown category, a non-image artwork), so
+        the new-show form shows all of them after one save.
     """
     slug = slug.strip().lower()
-    _check_new_slug(slug)
-    if not title.strip():
-        raise InvalidInput(gettext("Give the show a title."), "title")
-    if not language.strip():
-        raise InvalidInput(gettext("Give a language code such as “sv” or “en”."), "language")
-    if "@" not in owner_email:
-        raise InvalidInput(gettext("Enter a valid email address."), "owner_email")
+    refusals = Refusals()
+    with refusals.check():
+        _check_new_slug(slug)
+    with refusals.check():
+        if not title.strip():
+            raise InvalidInput(gettext("Give the show a title."), "title")
+    with refusals.check():
+        if not LANGUAGE_TAG.match(language.strip()):
+            raise InvalidInput(gettext("Give a language code such as “sv” or “en”."), "language")
+    with refusals.check():
+        if "@" not in owner_email:
+            raise InvalidInput(gettext("Enter a valid email address."), "owner_email")
+    with refusals.check():
+        if not is_valid_category(category, subcategory):
+            raise InvalidInput(gettext("Choose a category from the list."), "category")
     artwork = artwork or io.BytesIO(placeholder_png())
     image_type = sniff_image(artwork)
-    if image_type is None:
-        raise InvalidInput(gettext("The artwork must be a JPEG or PNG image."), "artwork")
-    check_artwork(artwork)
+    with refusals.check():
+        if image_type is None:
+            raise InvalidInput(gettext("The artwork must be a JPEG or PNG image."), "artwork")
+        check_artwork(artwork)
+    refusals.raise_any()
     show = Show(
         slug=slug,
         title=title.strip(),

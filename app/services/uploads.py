@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
+from babel.units import format_unit
 from flask import current_app
-from flask_babel import format_decimal, gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -92,12 +93,22 @@ def too_large_message(limit: int) -> str:
 
 
 def human_size(size: float) -> str:
-    """``4294967296`` -> ``"4 GiB"``, ``51098`` -> ``"49.9 KiB"`` (``49,9`` in Swedish)."""
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
+    """A size in decimal units, in the page's language: ``481.2 kB``, ``481,2 kB`` in Swedish.
+
+    Babel's CLDR units, so the upload page's script (``Intl.NumberFormat`` with the same
+    units) and every server-rendered page show one file the same way.
+    """
+    unit = "byte"
+    for unit in _SIZE_UNITS:
+        if size < 1000 or unit == _SIZE_UNITS[-1]:
             break
-        size /= 1024
-    return f"{format_decimal(round(size, 0 if unit == 'bytes' else 1))} {unit}"
+        size /= 1000
+    return format_unit(
+        size, f"digital-{unit}", length="short", format="#,##0.#", locale=get_locale() or "en"
+    )
+
+
+_SIZE_UNITS = ("byte", "kilobyte", "megabyte", "gigabyte", "terabyte")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""The instance admin's pages: users (invite, admin rights, deactivate, roles) and new shows.
+"""The instance admin's pages: users (invite, admin rights, deactivate, roles).
+
+A new show is made on its own page, ``app.studio.new_show``.
 
 Every handler starts with ``require_instance_admin()``; a one-time link is
 rendered into the response that created it, never kept in the session.
@@ -17,7 +19,6 @@ from app.studio.access import require_instance_admin
 from app.studio.account_forms import (
     ActionForm,
     InviteForm,
-    NewShowForm,
     UserRoleForm,
     attach_error,
     options,
@@ -157,29 +158,3 @@ def _flash_errors(change) -> None:
         flash(exc.message)
     else:
         flash(gettext("Saved."))
-
-
-@bp.route("/admin/shows/new", methods=["GET", "POST"])
-@login_required
-def admin_new_show():
-    """Create a show with placeholder artwork; its settings page comes next.
-
-    :raise 403: unless the user is an instance admin.
-    """
-    require_instance_admin()
-    form = NewShowForm()
-    if form.validate_on_submit():
-        try:
-            show = shows.create_show(
-                form.slug.data or "",
-                title=form.title.data or "",
-                language=form.language.data or "",
-                owner_email=form.owner_email.data or "",
-            )
-        except ServiceError as exc:
-            attach_error(form, exc)
-            return render_template("studio/admin_show_new.html", form=form), exc.status
-        flash(gettext("The show was created. Fill in its settings."))
-        return redirect(url_for("studio.show_settings", show_slug=show.slug))
-    status = 400 if form.errors else 200
-    return render_template("studio/admin_show_new.html", form=form), status

@@ -103,7 +103,7 @@ WORDING: dict[str, str] = {
 # Codes whose words the studio already has elsewhere.
 REUSED: dict[str, Callable[[], str]] = {"transcript:unreadable": transcript_refusal}
 PROBE_PREFIX = "probe:"  # + media.probe's RefusalCode, worded by refusal_message
-BYTE_PARAMS = ("max_bytes",)  # sizes, shown as "1 GiB" ("49,9 KiB" in Swedish)
+BYTE_PARAMS = ("max_bytes",)  # sizes, shown as "1.1 GB" ("51,1 kB" in Swedish)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, StringField, URLField
 
 from app.extensions import db
 from app.models import ImportJob
@@ -29,27 +27,11 @@ from app.services import exports, imports
 from app.services.errors import InvalidInput, ServiceError
 from app.studio import bp
 from app.studio.access import require_instance_admin, studio_show
+from app.studio.import_forms import ImportForm, LockForm, ReimportForm
 from app.studio.import_text import import_text
 from app.studio.posted import StudioForm
 
 log = logging.getLogger(__name__)
-
-
-class ImportForm(StudioForm):
-    url = URLField("Feed address (RSS)", render_kw={"placeholder": "https://…"})
-    feed_file = FileField("…or a feed file", render_kw={"accept": ".xml,.rss,application/rss+xml"})
-    slug = StringField("Address name of the new show (optional)", render_kw={"maxlength": 80})
-    owner_email = EmailField("Owner email, if the feed has none")
-    owner_confirmed = BooleanField("I am the owner of this podcast (needed for a locked feed)")
-
-
-class ReimportForm(StudioForm):
-    url = URLField("Feed address (RSS)")
-    feed_file = FileField("…or a feed file", render_kw={"accept": ".xml,.rss,application/rss+xml"})
-
-
-class LockForm(StudioForm):
-    locked = BooleanField("Lock the feed (podcast:locked)")
 
 
 @bp.route("/import", methods=["GET", "POST"])

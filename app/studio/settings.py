@@ -18,12 +18,16 @@ from app.services.shows import PERSON_KEYS, ShowSettings
 from app.studio import bp
 from app.studio.access import studio_show
 from app.studio.account_forms import (
+    PERSON_GROUPS,
+    PERSON_ROLES,
     PERSON_ROWS,
     ArtworkForm,
     MemberInviteForm,
     MemberRoleForm,
     ShowSettingsForm,
     attach_error,
+    category_value,
+    split_category,
 )
 from app.studio.admin import account_link
 
@@ -45,7 +49,7 @@ def show_settings(show_slug: str):
     cell_errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            shows.update_show_settings(show.slug, _settings(form, persons, links))
+            shows.update_show_settings(show.slug, _settings(form, persons, links, show))
         except ServiceError as exc:
             cell_errors = _attach_settings_error(form, exc)
             status = exc.status
@@ -63,6 +67,8 @@ def show_settings(show_slug: str):
         links=links,
         directories=DIRECTORIES,
         cell_errors=cell_errors,
+        person_roles=PERSON_ROLES,
+        person_groups=PERSON_GROUPS,
     )
     return page, status
 
@@ -75,7 +81,7 @@ def _fill_lists(form: ShowSettingsForm, show) -> None:
     form.podroll.data = "\n".join(
         f"{p['feed_guid']} | {p.get('feed_url') or ''}" for p in show.podroll
     )
-    form.subcategory.data = show.subcategory or ""
+    form.category.data = category_value(show.category, show.subcategory)
 
 
 def _show_persons(show) -> list[dict]:
@@ -104,9 +110,19 @@ def _posted_links() -> dict[str, str]:
     return {name: request.form.get(f"link_{name}", "").strip() for name in DIRECTORIES}
 
 
-def _settings(form: ShowSettingsForm, persons: list[dict], links: dict[str, str]) -> ShowSettings:
+# Kept as they are: the page asks for a place by name only, not for coordinates or an
+# OpenStreetMap id, which a show may still have from an import or the command line.
+KEPT_FIELDS = ("location_geo", "location_osm")
+
+
+def _settings(
+    form: ShowSettingsForm, persons: list[dict], links: dict[str, str], show
+) -> ShowSettings:
     names = [*shows.SETTINGS_TEXT, *shows.SETTINGS_FLAGS, "funding", "txts", "podroll"]
-    fields = {name: getattr(form, name).data for name in names}
+    asked = [name for name in names if name not in (*KEPT_FIELDS, "subcategory")]
+    fields = {name: getattr(form, name).data for name in asked}
+    fields["category"], fields["subcategory"] = split_category(form.category.data)
+    fields |= {name: getattr(show, name) or "" for name in KEPT_FIELDS}
     fields["feed_page_size"] = request.form.get("feed_page_size", "")
     return ShowSettings(fields=fields, persons=persons, directory_links=links)
 
@@ -121,6 +137,9 @@ def _attach_settings_error(form: ShowSettingsForm, exc: ServiceError) -> dict[st
         if name.startswith(("persons-", "link_")):
             cells[name] = message
         else:
+            name = {"subcategory": "category", **dict.fromkeys(KEPT_FIELDS, "location_name")}.get(
+                name, name
+            )
             attach_error(form, InvalidInput(message, name or None))
     return cells
 
@@ -158,6 +177,8 @@ def show_artwork(show_slug: str):
         links=_show_links(show),
         directories=DIRECTORIES,
         cell_errors={},
+        person_roles=PERSON_ROLES,
+        person_groups=PERSON_GROUPS,
     )
     return page, status
 

@@ -239,9 +239,10 @@ def upload_cover(show_slug: str, token: str):
     return cover.data, 200, {"Content-Type": cover.mime_type, "Cache-Control": "private"}
 
 
-@bp.app_template_filter("binary_size")
-def binary_size(size: float) -> str:
-    """Sizes on the page as in the messages: ``4 GiB``, ``49,9 KiB`` in Swedish."""
+@bp.app_template_filter("file_size")
+@bp.app_template_filter("binary_size")  # the name before sizes became decimal
+def file_size(size: float) -> str:
+    """Sizes on every studio page as in the messages: ``4.3 GB``, ``481,2 kB`` in Swedish."""
     return uploads.human_size(size)
 
 

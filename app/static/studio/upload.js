@@ -41,12 +41,14 @@
     });
   }
 
+  // The same decimal units and number format as the server's Babel (human_size).
+  var UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"];
   function size(bytes) {
-    var units = ["bytes", "KiB", "MiB", "GiB"];
     var unit = 0;
-    while (bytes >= 1024 && unit < units.length - 1) { bytes /= 1024; unit += 1; }
-    var digits = unit === 0 ? 0 : 1;
-    return bytes.toLocaleString(language, {maximumFractionDigits: digits}) + " " + units[unit];
+    while (bytes >= 1000 && unit < UNITS.length - 1) { bytes /= 1000; unit += 1; }
+    return new Intl.NumberFormat(language, {
+      style: "unit", unit: UNITS[unit], unitDisplay: "short", maximumFractionDigits: 1
+    }).format(bytes);
   }
 
   function duration(seconds) {
@@ -142,7 +144,7 @@
     bar.value = percent;
     bar.textContent = percent + " %";
     var values = {sent: size(sent), total: size(upload.info.size)};
-    if (rate > 0) {
+    if (rate > 0 && sent < upload.info.size) {
       values.remaining = duration((upload.info.size - sent) / rate);
       detailLine.textContent = say(msg.msgDetail, values);
     } else {
@@ -211,6 +213,7 @@
       upload.confirmed = info.size;
       upload.loading = {};
       track(upload);
+      allSent(upload);
       statusLine.textContent = msg.msgChecking;
       return api("POST", info.url + "/complete").then(function (done) { finished(upload, done); });
     }).catch(function (error) { return recover(upload, error); });
@@ -348,10 +351,17 @@
     });
   }
 
-  function finished(upload, done) {
-    upload.info = done;
+  // All of it sent: the size alone, never a time left (which read "about 1 s left" at 100 %).
+  function allSent(upload) {
+    var total = size(upload.file.size);
     bar.value = 100;
     bar.textContent = "100 %";
+    detailLine.textContent = say(msg.msgDetailUnknown, {sent: total, total: total});
+  }
+
+  function finished(upload, done) {
+    upload.info = done;
+    allSent(upload);
     statusLine.textContent = msg.msgDone;
     cancelButton.hidden = true;
     resumeButton.hidden = true;

@@ -202,7 +202,7 @@ def test_person_and_chapter_pictures_are_stored_and_bad_ones_left_out(
         (
             None,
             f"{missing} En bild utelämnades: {pictures['page']} är ingen JPEG- eller PNG-bild. "
-            f"En bild utelämnades: {pictures['huge']} är större än gränsen på 64 KiB.",
+            f"En bild utelämnades: {pictures['huge']} är större än gränsen på 65,5 kB.",
         )
     ]
     assert swedish["job"] == (None, missing)
@@ -211,7 +211,7 @@ def test_person_and_chapter_pictures_are_stored_and_bad_ones_left_out(
             None,
             f"A picture was left out: {pictures['missing']} answered HTTP 404, not the file. "
             f"A picture was left out: {pictures['page']} is not a JPEG or PNG image. "
-            f"A picture was left out: {pictures['huge']} is larger than the limit of 64 KiB.",
+            f"A picture was left out: {pictures['huge']} is larger than the limit of 65.5 kB.",
         )
     ]
     with app.app_context():

@@ -118,3 +118,19 @@ def test_lock_and_export_from_the_studio(app, source, artwork, audio_dir):
         assert "feed.xml" in opened.namelist() and "manifest.json" in opened.namelist()
         assert len([n for n in opened.namelist() if n.endswith(".mp3")]) == 2
     archive.close()  # what the WSGI server does: it closes the temporary file
+
+
+def test_importing_a_show_that_is_already_here_makes_no_empty_copy(app, source, artwork, audio_dir):
+    """Every episode's GUID is taken: the second import is refused, naming the show."""
+    from tests.app.imports.helpers import run_import
+
+    url, _ = libsyn_source(source, artwork, audio_dir)
+    run_import(app, url, slug="stadsdel", owner_email="podd@example.org")
+    client = admin_client(app)
+    before = row_counts(app)
+    again = post_form(client, "/studio/import", url=url, slug="stadsdel-igen")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "Every episode of this feed is already in the show" in page
+    assert 'id="url-error"' in page
+    assert row_counts(app) == before

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Membership, Show
+from app.models import Membership
 from app.services import users
 from app.services.members import role_of
 from app.services.shows import get_show
@@ -148,42 +147,3 @@ def test_give_and_take_a_role(app, admin_client, show):
     post(admin_client, f"/studio/admin/users/{user_id}/role", show=show, role="")
     with app.app_context():
         assert db.session.get(Membership, (user_id, show_id)) is None
-
-
-def test_create_show(app, admin_client):
-    url = "/studio/admin/shows/new"
-    assert admin_client.get(url).status_code == 200
-    bad = post(
-        admin_client,
-        url,
-        slug="Ogiltig Adress",
-        title="Nya podden",
-        language="sv",
-        owner_email="podd@example.org",
-    )
-    page = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and 'id="slug-error"' in page
-    assert 'value="Nya podden"' in page
-    response = post(
-        admin_client,
-        url,
-        slug="nya-podden",
-        title="Nya podden",
-        language="sv",
-        owner_email="podd@example.org",
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/studio/nya-podden/settings")
-    assert admin_client.get("/studio/nya-podden/settings").status_code == 200
-    assert admin_client.get("/nya-podden/feed.xml").status_code == 200
-    taken = post(
-        admin_client,
-        url,
-        slug="nya-podden",
-        title="Igen",
-        language="sv",
-        owner_email="podd@example.org",
-    )
-    assert taken.status_code == 422
-    with app.app_context():
-        assert len(db.session.scalars(select(Show)).all()) == 1

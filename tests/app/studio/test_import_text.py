@@ -81,7 +81,7 @@ def test_reused_wordings_and_every_probe_code_are_swedish(app):
 def test_nested_notes_and_sizes_are_worded_in_the_readers_language(app):
     reason = Note(
         "fetch:too_large",
-        "http://old.example/a.png is larger than the limit of 49.9 KiB.",
+        "http://old.example/a.png is larger than the limit of 51.1 kB.",
         {"url": "http://old.example/a.png", "max_bytes": 51098},
     )
     note = Note("picture-left-out", f"Picture left out: {reason.message}", {"reason": reason})
@@ -90,10 +90,10 @@ def test_nested_notes_and_sizes_are_worded_in_the_readers_language(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         english = import_text(note.message, [note.as_data()])
     assert swedish.text == (
-        "En bild utelämnades: http://old.example/a.png är större än gränsen på 49,9 KiB."
+        "En bild utelämnades: http://old.example/a.png är större än gränsen på 51,1 kB."
     )
     assert english.text == (
-        "A picture was left out: http://old.example/a.png is larger than the limit of 49.9 KiB."
+        "A picture was left out: http://old.example/a.png is larger than the limit of 51.1 kB."
     )
     assert swedish.lang is None and english.lang is None
 

@@ -160,7 +160,7 @@ class TestBadInput:
         app.config["MAX_CONTENT_LENGTH"] = 20_000
         response = upload(studio, show, audio_dir / "tone.wav", title="Stor")
         assert response.status_code == 413
-        assert "larger than the limit of 19.5 KiB" in response.get_data(as_text=True)
+        assert "larger than the limit of 20 kB" in response.get_data(as_text=True)
         self.assert_nothing_kept(app, before)
 
     def test_wrong_password(self, app, client, producer, before):

@@ -353,7 +353,7 @@ class TestRefusals:
         app.config["MAX_UPLOAD_BYTES"] = 20_000
         response = uploader.start(audio_dir / "tone.wav")
         assert response.status_code == 413
-        assert "larger than the limit of 19.5 KiB" in response.get_json()["message"]
+        assert "larger than the limit of 20 kB" in response.get_json()["message"]
         self.assert_nothing_kept(app, before)
 
     def test_more_bytes_than_declared(self, app, uploader, audio_dir, before, backend):
