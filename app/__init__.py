@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_input_checks(app)
     register_commands(app)
+    register_jobs(app)
     register_feed_fast_path(app)
     return app
 
@@ -113,6 +114,12 @@ def register_input_checks(app: Flask) -> None:
     from app.input_checks import init_input_checks
 
     init_input_checks(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from app.jobs import init_jobs
+
+    init_jobs(app)
 
 
 def register_commands(app: Flask) -> None:

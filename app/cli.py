@@ -28,7 +28,7 @@ storage_cli = AppGroup("storage", help="The storage of media files.")
 def init_commands(app: Flask) -> None:
     from app.analytics.cli import aggregate_command, analytics_command, user_agents_cli
     from app.demo import demo_command
-    from app.worker import worker_command
+    from app.jobs.consumer import worker_command
 
     commands = (
         users_cli,
@@ -348,7 +348,7 @@ def sweep_storage(delete: bool) -> None:
 @click.option(
     "--owner-confirmed", is_flag=True, help="Import a podcast:locked feed: you are its owner."
 )
-@click.option("--background", is_flag=True, help="Only queue the media for the importer.")
+@click.option("--background", is_flag=True, help="Only queue the media for `flask worker`.")
 def import_show(
     source: str, slug: str | None, owner_email: str | None, owner_confirmed: bool, background: bool
 ) -> None:
@@ -372,6 +372,10 @@ def import_show(
         slug, job_id = job.show.slug, job.id
         click.echo(f"Created show {slug}; {len(job.items)} episodes to import (job {job_id}).")
         if background:
+            from app.jobs import enqueue
+
+            for reserved in imports.reserve_for_queue(job_id):
+                enqueue("run_import", job_id=reserved)
             return
         imports.claim_job(imports.worker_name(), job_id)
         job = imports.run_job(job_id, imports.worker_name())
@@ -412,14 +416,13 @@ def export_show(show: str, output: str | None) -> None:
 
 
 @imports_cli.command("run")
-@click.option("--every", type=float, help="Keep running, looking for work every N seconds.")
-def run_imports(every: float | None) -> None:
-    """Run queued imports, and any whose worker stopped (their lease ran out)."""
+def run_imports() -> None:
+    """Run queued imports here and now, and any whose worker stopped (their lease ran out).
+
+    ``flask worker`` runs them from the queue; this is for an operator who wants
+    to see one through in the terminal.
+    """
     from app.services.imports import run_pending
 
-    while True:
-        for job_id in run_pending():
-            click.echo(f"import {job_id} finished")
-        if not every:
-            return
-        time.sleep(every)
+    for job_id in run_pending():
+        click.echo(f"import {job_id} finished")
