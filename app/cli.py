@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -240,18 +239,13 @@ def check_feed(show: str) -> None:
 
 
 @feeds_cli.command("refresh")
-@click.option("--every", type=float, help="Keep running, refreshing every N seconds (the worker).")
-def refresh_feeds(every: float | None) -> None:
-    """Rebuild stale or due feeds and announce changed ones to the WebSub hub and Podping."""
+def refresh_feeds() -> None:
+    """Rebuild due feeds and announce changed ones now (``flask worker`` does it every 30 s)."""
     from app.services.announce import announce_changed_feeds
 
-    while True:
-        with feed_urls():
-            for slug in announce_changed_feeds():
-                click.echo(f"announced {slug}")
-        if not every:
-            return
-        time.sleep(every)
+    with feed_urls():
+        for slug in announce_changed_feeds():
+            click.echo(f"announced {slug}")
 
 
 @feeds_cli.command("set")
@@ -297,18 +291,16 @@ def parse_age(value: str) -> timedelta:
 
 @uploads_cli.command("clean")
 @click.option("--older-than", "older_than", default="24h", show_default=True, help="e.g. 24h, 7d")
-@click.option("--every", type=float, help="Keep running, cleaning every N seconds (the worker).")
-def clean_uploads(older_than: str, every: float | None) -> None:
-    """Remove abandoned uploads: abort their multipart uploads, delete partial files."""
+def clean_uploads(older_than: str) -> None:
+    """Remove abandoned uploads now: abort their multipart uploads, delete partial files.
+
+    ``flask worker`` does this every hour for uploads older than a day.
+    """
     from app.services.uploads import clean_abandoned
 
     age = parse_age(older_than)
-    while True:
-        with service_errors():
-            click.echo(f"removed {clean_abandoned(age)} abandoned upload(s)")
-        if not every:
-            return
-        time.sleep(every)
+    with service_errors():
+        click.echo(f"removed {clean_abandoned(age)} abandoned upload(s)")
 
 
 @storage_cli.command("sweep")

@@ -65,6 +65,7 @@ class _Running:
         self.current = threading.local()
         self.pid = 0
         self.seconds = 60.0
+        self.wake = threading.Event()  # a new lease time takes effect at once
 
     def start(self, task: Task) -> None:
         message = None if isinstance(task, PeriodicTask) else queue.serialize_task(task)
@@ -106,7 +107,8 @@ class _Running:
 
     def _beat(self) -> None:
         while True:
-            time.sleep(self.seconds / 3)
+            self.wake.wait(self.seconds / 3)
+            self.wake.clear()
             try:
                 self.renew()
             except Exception:  # storage away for a moment: the next beat tries again
@@ -126,6 +128,7 @@ def _write(lease: Lease) -> None:
 
 def set_lease_seconds(seconds: float) -> None:
     running.seconds = seconds
+    running.wake.set()
 
 
 @queue.pre_execute(name="podhost-lease")
