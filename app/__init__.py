@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_input_checks(app)
     register_security_headers(app)
     register_commands(app)
+    register_jobs(app)
     register_feed_fast_path(app)
     register_production(app)  # last: its metrics wrap the fast path too
     return app
@@ -138,6 +139,12 @@ def register_security_headers(app: Flask) -> None:
     from app.security_headers import init_security_headers
 
     init_security_headers(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from app.jobs import init_jobs
+
+    init_jobs(app)
 
 
 def register_commands(app: Flask) -> None:

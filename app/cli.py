@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -28,7 +27,7 @@ storage_cli = AppGroup("storage", help="The storage of media files.")
 def init_commands(app: Flask) -> None:
     from app.analytics.cli import aggregate_command, analytics_command, user_agents_cli
     from app.demo import demo_command
-    from app.worker import worker_command
+    from app.jobs.consumer import worker_command
 
     commands = (
         users_cli,
@@ -250,18 +249,13 @@ def check_feed(show: str) -> None:
 
 
 @feeds_cli.command("refresh")
-@click.option("--every", type=float, help="Keep running, refreshing every N seconds (the worker).")
-def refresh_feeds(every: float | None) -> None:
-    """Rebuild stale or due feeds and announce changed ones to the WebSub hub and Podping."""
+def refresh_feeds() -> None:
+    """Rebuild due feeds and announce changed ones now (``flask worker`` does it every 30 s)."""
     from app.services.announce import announce_changed_feeds
 
-    while True:
-        with feed_urls():
-            for slug in announce_changed_feeds():
-                click.echo(f"announced {slug}")
-        if not every:
-            return
-        time.sleep(every)
+    with feed_urls():
+        for slug in announce_changed_feeds():
+            click.echo(f"announced {slug}")
 
 
 @feeds_cli.command("set")
@@ -307,18 +301,16 @@ def parse_age(value: str) -> timedelta:
 
 @uploads_cli.command("clean")
 @click.option("--older-than", "older_than", default="24h", show_default=True, help="e.g. 24h, 7d")
-@click.option("--every", type=float, help="Keep running, cleaning every N seconds (the worker).")
-def clean_uploads(older_than: str, every: float | None) -> None:
-    """Remove abandoned uploads: abort their multipart uploads, delete partial files."""
+def clean_uploads(older_than: str) -> None:
+    """Remove abandoned uploads now: abort their multipart uploads, delete partial files.
+
+    ``flask worker`` does this every hour for uploads older than a day.
+    """
     from app.services.uploads import clean_abandoned
 
     age = parse_age(older_than)
-    while True:
-        with service_errors():
-            click.echo(f"removed {clean_abandoned(age)} abandoned upload(s)")
-        if not every:
-            return
-        time.sleep(every)
+    with service_errors():
+        click.echo(f"removed {clean_abandoned(age)} abandoned upload(s)")
 
 
 @storage_cli.command("sweep")
@@ -358,7 +350,7 @@ def sweep_storage(delete: bool) -> None:
 @click.option(
     "--owner-confirmed", is_flag=True, help="Import a podcast:locked feed: you are its owner."
 )
-@click.option("--background", is_flag=True, help="Only queue the media for the importer.")
+@click.option("--background", is_flag=True, help="Only queue the media for `flask worker`.")
 def import_show(
     source: str, slug: str | None, owner_email: str | None, owner_confirmed: bool, background: bool
 ) -> None:
@@ -382,6 +374,10 @@ def import_show(
         slug, job_id = job.show.slug, job.id
         click.echo(f"Created show {slug}; {len(job.items)} episodes to import (job {job_id}).")
         if background:
+            from app.jobs import enqueue
+
+            for reserved in imports.reserve_for_queue(job_id):
+                enqueue("run_import", job_id=reserved)
             return
         imports.claim_job(imports.worker_name(), job_id)
         job = imports.run_job(job_id, imports.worker_name())
@@ -422,14 +418,13 @@ def export_show(show: str, output: str | None) -> None:
 
 
 @imports_cli.command("run")
-@click.option("--every", type=float, help="Keep running, looking for work every N seconds.")
-def run_imports(every: float | None) -> None:
-    """Run queued imports, and any whose worker stopped (their lease ran out)."""
+def run_imports() -> None:
+    """Run queued imports here and now, and any whose worker stopped (their lease ran out).
+
+    ``flask worker`` runs them from the queue; this is for an operator who wants
+    to see one through in the terminal.
+    """
     from app.services.imports import run_pending
 
-    while True:
-        for job_id in run_pending():
-            click.echo(f"import {job_id} finished")
-        if not every:
-            return
-        time.sleep(every)
+    for job_id in run_pending():
+        click.echo(f"import {job_id} finished")

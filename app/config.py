@@ -91,6 +91,7 @@ def load_config(
         "USER_AGENTS_DIR": env.get("USER_AGENTS_DIR") or str(SHIPPED_USER_AGENTS),
         "EMBED_ALLOWED_ORIGINS": embed_allowed_origins(env),
         **import_settings(env),
+        **queue_settings(env),
         # Static URLs carry a content hash (app.assets), so they never go stale.
         "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
     }
@@ -190,9 +191,35 @@ def import_settings(env: dict[str, str]) -> dict[str, Any]:
         )
         if env.get("IMPORT_ALLOWED_HOSTS", "").strip()
         else (),
-        # Web processes start a thread for an import begun in the studio; the
-        # importer process (``flask imports run --every``) picks up anything left.
-        "IMPORT_RUN_IN_WEB": env.get("IMPORT_RUN_IN_WEB", "1") != "0",
+        # An import queued but not started after this long is queued again (app/jobs).
+        "IMPORT_QUEUE_SECONDS": number("IMPORT_QUEUE_SECONDS", 600),
+    }
+
+
+def queue_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The job queue (app/jobs): where it is kept and how a lost job is noticed.
+
+    ``QUEUE_URL`` unset keeps the queue in a SQLite file in the instance folder;
+    ``redis://...`` shares it between consumers on several machines;
+    ``immediate`` runs each job at once in the process that enqueues it.
+    ``QUEUE_LEASE_SECONDS`` is how long a running job may go without a sign of
+    life from its consumer before it counts as lost and is queued again;
+    ``QUEUE_TICK_SECONDS`` how often each consumer looks for due periodic jobs.
+    """
+    url = env.get("QUEUE_URL", "").strip()
+    if url and url != "immediate" and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"QUEUE_URL must be redis://..., 'immediate' or unset, not {url!r}")
+    workers = env.get("QUEUE_WORKERS") or "2"
+    if not workers.isdigit() or int(workers) < 1:
+        raise ConfigError(f"QUEUE_WORKERS must be a whole number of at least 1, not {workers!r}")
+    return {
+        "QUEUE_URL": url,
+        "QUEUE_NAME": env.get("QUEUE_NAME", "").strip() or "podhost",
+        "QUEUE_WORKERS": int(workers),
+        "QUEUE_LEASE_SECONDS": _seconds(env, "QUEUE_LEASE_SECONDS", 60.0, minimum=1),
+        "QUEUE_TICK_SECONDS": _seconds(env, "QUEUE_TICK_SECONDS", 30.0, minimum=1),
+        # Run a consumer thread inside the web process (``make demo``); see README.
+        "QUEUE_IN_PROCESS": env.get("QUEUE_IN_PROCESS", "0") == "1",
     }
 
 

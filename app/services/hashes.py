@@ -71,6 +71,11 @@ def hash_pending(
     return hashed
 
 
+def hash_key(key: str) -> bool:
+    """Hash one object now (a queued job); False when storage could not read it (logged)."""
+    return _hash_quietly(key, time.monotonic)
+
+
 def hash_stored_files(file_ids: Collection[int]) -> None:
     """Hash, now, whichever of these stored files are still pending (for an export).
 

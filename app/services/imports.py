@@ -6,8 +6,9 @@ show, a job and one item per source episode. A worker then downloads each
 episode's audio, artwork, chapters and transcripts, and creates the episode in
 the same transaction that marks its item done. The database is the only state,
 so any process may run or resume a job, and an interrupted job continues
-without duplicates. A broken episode is skipped with the reason; it never stops
-the others.
+without duplicates. Jobs run on the task queue (``run_import`` in app/jobs);
+the row's lease keeps two consumers from working on one import at once. A
+broken episode is skipped with the reason; it never stops the others.
 """
 
 from __future__ import annotations
@@ -518,14 +519,21 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
+# The ``worker`` of a job reserved for the task queue: queued, not yet taken by a consumer.
+QUEUED = "queue"
+
+
 def claim_job(worker: str, job_id: int | None = None) -> ImportJob | None:
-    """Take an unfinished job whose lease has run out (or the given one), for ``worker``.
+    """Take an unfinished job whose lease has run out or that waits in the queue (or the
+    given one), for ``worker``.
 
     The conditional UPDATE is the lock: of two processes racing for one job,
     exactly one changes the row.
     """
     now = utcnow()
-    free = or_(ImportJob.lease_until.is_(None), ImportJob.lease_until < now)
+    free = or_(
+        ImportJob.lease_until.is_(None), ImportJob.lease_until < now, ImportJob.worker == QUEUED
+    )
     query = select(ImportJob.id).where(ImportJob.state.in_(UNFINISHED), free)
     if job_id is not None:
         query = query.where(ImportJob.id == job_id)
@@ -539,6 +547,34 @@ def claim_job(worker: str, job_id: int | None = None) -> ImportJob | None:
         if claimed:
             return db.session.get(ImportJob, candidate)
     return None
+
+
+def reserve_for_queue(job_id: int | None = None) -> list[int]:
+    """Mark unfinished jobs no worker holds (or the given one) as queued; returns their ids.
+
+    The caller then puts one ``run_import`` job on the task queue per id. The
+    reservation lasts ``IMPORT_QUEUE_SECONDS``: a job still waiting after that
+    (its enqueue failed, or the queue was lost) is reserved and queued again by
+    the periodic ``resume_imports``; a second queued job finds the first's
+    claim and does nothing.
+    """
+    now = utcnow()
+    free = or_(ImportJob.lease_until.is_(None), ImportJob.lease_until < now)
+    query = select(ImportJob.id).where(ImportJob.state.in_(UNFINISHED), free)
+    if job_id is not None:
+        query = query.where(ImportJob.id == job_id)
+    reserved = []
+    until = now + timedelta(seconds=current_app.config["IMPORT_QUEUE_SECONDS"])
+    for candidate in db.session.scalars(query.order_by(ImportJob.id)).all():
+        changed = db.session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == candidate, ImportJob.state.in_(UNFINISHED), free)
+            .values(worker=QUEUED, lease_until=until)
+        ).rowcount
+        if changed:
+            reserved.append(candidate)
+    db.session.commit()
+    return reserved
 
 
 def run_pending(worker: str | None = None, *, limit: int | None = None) -> list[int]:

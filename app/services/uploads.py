@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 
 from babel.units import format_unit
 from flask import current_app
-from flask_babel import get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db

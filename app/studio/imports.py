@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.extensions import db
 from app.models import ImportJob
 from app.services import exports, imports
 from app.services.errors import InvalidInput, ServiceError
@@ -55,7 +52,7 @@ def import_show():
     except ServiceError as exc:
         _attach_error(form, exc)
         return render_template("studio/import.html", form=form), exc.status
-    _run_in_background(job.id)
+    _queue_import(job.id)
     return redirect(url_for("studio.import_progress", show_slug=job.show.slug))
 
 
@@ -69,8 +66,6 @@ def import_progress(show_slug: str):
     """
     show = studio_show(show_slug, "admin")
     job = imports.latest_job(show)
-    if job is not None and job.state in imports.UNFINISHED:
-        _run_in_background(job.id)  # a web process that died left it: take it over
     return render_template(
         "studio/import_progress.html",
         show=show,
@@ -99,7 +94,7 @@ def reimport(show_slug: str):
     except ServiceError as exc:
         flash(exc.message)
         return redirect(url_for("studio.import_progress", show_slug=show.slug))
-    _run_in_background(job.id)
+    _queue_import(job.id)
     return redirect(url_for("studio.import_progress", show_slug=show.slug))
 
 
@@ -167,26 +162,16 @@ def _attach_error(form: StudioForm, exc: ServiceError) -> None:
         form.form_errors.append(exc.message)
 
 
-def _run_in_background(job_id: int) -> None:
-    """Work on the job in a thread of this web process, if no other worker holds it.
+def _queue_import(job_id: int) -> None:
+    """Put the job on the task queue for a consumer (app/jobs), unless a worker holds it.
 
-    The job row's lease decides who works: a second process or thread simply
-    finds it taken. If this process dies, the lease runs out and the importer
-    process (or the next page view) continues where it stopped.
+    The job row is committed: if the queue is away, the periodic ``resume_imports``
+    queues it once the reservation has run out, so the producer loses nothing.
     """
-    if not current_app.config["IMPORT_RUN_IN_WEB"]:
-        return
-    app = current_app._get_current_object()
+    from app.jobs import QueueUnavailable, enqueue
 
-    def work() -> None:
-        with app.app_context():
-            worker = imports.worker_name() + f":{threading.get_ident()}"
-            try:
-                if imports.claim_job(worker, job_id):
-                    imports.run_job(job_id, worker)
-            except Exception:
-                log.exception("import %s stopped", job_id)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()
+    for reserved in imports.reserve_for_queue(job_id):
+        try:
+            enqueue("run_import", job_id=reserved)
+        except QueueUnavailable:
+            log.warning("import %s waits for the queue to come back", reserved)

@@ -55,6 +55,7 @@ def base_config(database_url: str, storage_url: str, instance: Path, **extra) ->
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "ANALYTICS_BUFFER_SECONDS": 0,  # each hit in its request; batching has its own tests
         "ANNOUNCE_ON_COMMIT": False,  # no pings to the public hub; tests/app/feeds/test_websub.py
+        "QUEUE_URL": "immediate",  # jobs run where queued; tests/app/jobs run real consumers
         **extra,
     }
 

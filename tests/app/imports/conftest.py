@@ -10,12 +10,12 @@ from tests.support.audio import cover_jpeg
 
 @pytest.fixture
 def app_config(app_config: dict) -> dict:
-    """The test server is on 127.0.0.1, which only an admin's allow-list opens."""
-    return {
-        **app_config,
-        "IMPORT_ALLOWED_HOSTS": ("127.0.0.1",),
-        "IMPORT_RUN_IN_WEB": False,
-    }
+    """The test server is on 127.0.0.1, which only an admin's allow-list opens.
+
+    The queue is a real one (SQLite in the instance folder) that no consumer
+    reads unless a test starts one: the tests run the jobs when they choose.
+    """
+    return {**app_config, "IMPORT_ALLOWED_HOSTS": ("127.0.0.1",), "QUEUE_URL": ""}
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def fresh_app(backend, request, tmp_path):
     from tests.support import postgres
 
     instance = tmp_path / "fresh-instance"
-    extra = {"PUBLIC_BASE_URL": "https://pod.malmo.se", "IMPORT_RUN_IN_WEB": False}
+    extra = {"PUBLIC_BASE_URL": "https://pod.malmo.se", "QUEUE_URL": ""}
     if backend == "embedded":
         database = tmp_path / "fresh.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), database)

@@ -1,0 +1,44 @@
+"""Background jobs on a task queue (Huey): the one place work leaves the request.
+
+Using it from another feature::
+
+    from app.jobs import enqueue
+
+    db.session.commit()  # first the rows the job reads
+    enqueue("process_audio", episode_id=episode.id)
+
+or, to declare a new job, in ``app/jobs/tasks.py``::
+
+    @job(retries=3, retry_delay=60)
+    def process_audio(episode_id: int) -> None:
+        process_episode_audio(episode_id)
+
+Rules every job keeps, because a job may run twice (a consumer killed mid-job
+is retried by another, see ``leases``): it is idempotent, takes ids rather than
+objects, reads its rows afresh, writes new objects under new keys and swaps
+them in with one commit. A crash then leaves at most an orphan object, which
+the storage sweep removes.
+
+``flask --app app worker`` runs a consumer; ``--once`` runs what is due and
+exits. Periodic jobs are listed in ``schedule``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.jobs.queue import TASKS, QueueUnavailable, configure_queue, enqueue, job, queue
+
+__all__ = ["TASKS", "QueueUnavailable", "enqueue", "init_jobs", "job", "queue"]
+
+
+def init_jobs(app: Flask) -> None:
+    """Give the queue the app's storage, declare the jobs, and start an in-process consumer
+    when ``QUEUE_IN_PROCESS`` asks for one (``make demo``)."""
+    from app.jobs import leases, schedule, tasks  # noqa: F401 (declare the tasks and hooks)
+
+    configure_queue(app)
+    if app.config["QUEUE_IN_PROCESS"]:
+        from app.jobs.consumer import start_in_process
+
+        start_in_process(app)
