@@ -253,10 +253,8 @@ def check_feed(show: str, language: str) -> None:
             headline = gettext("%(show)s: the feed is healthy and ready.", show=show)
         elif errors:
             headline = ngettext(
-                "%(show)s is not ready for Apple Podcasts and Spotify: "
-                "%(num)d thing is missing.",
-                "%(show)s is not ready for Apple Podcasts and Spotify: "
-                "%(num)d things are missing.",
+                "%(show)s is not ready for Apple Podcasts and Spotify: %(num)d thing is missing.",
+                "%(show)s is not ready for Apple Podcasts and Spotify: %(num)d things are missing.",
                 errors,
                 show=show,
             )

@@ -417,6 +417,8 @@ class DownloadHit(db.Model):
     app: Mapped[str] = mapped_column(String(100), default="")
     platform: Mapped[str] = mapped_column(String(100), default="")
     reason: Mapped[str | None] = mapped_column(String(20))
+    # ISO 3166 code looked up from the address when the hit came in; "" when unknown.
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
 
 
 class DailyDownloads(db.Model):
@@ -454,6 +456,23 @@ class EpisodeDraft(db.Model):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     lock_version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DailyCountryDownloads(db.Model):
+    """Downloads of one episode on one UTC day from one country, after the same dedup.
+
+    Apart from ``DailyDownloads`` so that table's key stays as it is; both are rebuilt
+    from the same hits in the same transaction.
+    """
+
+    __tablename__ = "daily_country_downloads"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    downloads: Mapped[int] = mapped_column(Integer)
 
 
 class DirectoryLink(db.Model):

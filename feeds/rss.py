@@ -115,9 +115,7 @@ def _set_channel(
         fg.copyright(_text(show.copyright))
 
 
-def _last_build_date(
-    show: FeedShow, visible: list[FeedEpisode], now: datetime | None
-) -> datetime:
+def _last_build_date(show: FeedShow, visible: list[FeedEpisode], now: datetime | None) -> datetime:
     """The newest episode's time; without episodes, when the show last changed.
 
     Both are stored values, not the render's clock, so the same data renders the same

@@ -79,6 +79,5 @@ def differs(draft: EpisodeDraft, saved: Mapping[str, str], names: Iterable[str])
     """Whether the draft holds anything the saved episode does not: only then is it
     worth offering. Blank rows and surrounding spaces do not count."""
     return any(
-        (draft.fields.get(name) or "").strip() != (saved.get(name) or "").strip()
-        for name in names
+        (draft.fields.get(name) or "").strip() != (saved.get(name) or "").strip() for name in names
     )

@@ -375,7 +375,9 @@ def save_draft(show_slug: str, episode_id: int):
         return jsonify(saved=False, message=exc.message), exc.status
     return jsonify(
         saved=True,
-        message=_("Draft kept at %(time)s. Not saved yet.", time=show_clock(draft.updated_at, show)),
+        message=_(
+            "Draft kept at %(time)s. Not saved yet.", time=show_clock(draft.updated_at, show)
+        ),
     )
 
 
