@@ -26,7 +26,7 @@ def country_of(address: str | None) -> str:
         return ""
     try:
         code = table.lookup(address).country_code
-    except Exception:  # noqa: BLE001 - a lookup failure must never cost a download
+    except Exception:  # a lookup failure must never cost a download
         return ""
     return code if len(code) == 2 and code.isalpha() and code.isupper() else ""
 
@@ -38,6 +38,6 @@ def _table():
         from geoip2fast import GeoIP2Fast
 
         return GeoIP2Fast(geoip2fast_data_file=DATA_FILE)
-    except Exception as exc:  # noqa: BLE001 - without the table, countries are unknown
+    except Exception as exc:  # without the table, countries are unknown
         log.warning("no country table, countries are counted as unknown: %s", exc)
         return None
