@@ -131,7 +131,11 @@ def _account_link(token: str) -> str:
 @click.option("--author", help="Defaults to the owner name.")
 @click.option("--owner-name", help="Defaults to the author.")
 @click.option("--owner-email", required=True)
-@click.option("--category", default=shows.DEFAULT_CATEGORY, show_default=True)
+@click.option(
+    "--category",
+    help=f"An Apple category; without it {shows.DEFAULT_CATEGORY}, which feed health "
+    "reports as not chosen.",
+)
 @click.option("--subcategory")
 @click.option("--explicit", is_flag=True)
 @click.option("--copyright", "copyright_")
@@ -216,35 +220,63 @@ def add_format(show: str, episode: str, file, title: str) -> None:
 
 
 @contextmanager
-def feed_urls() -> Iterator[None]:
-    """Feeds carry absolute URLs, from PUBLIC_BASE_URL as everywhere (app.urls).
+def feed_urls(language: str = "en") -> Iterator[None]:
+    """Feeds carry absolute URLs; outside a request they come from PUBLIC_BASE_URL.
 
-    The request is English, like every other message of the command line.
+    The request is English, like every other message of the command line, unless a
+    command offers ``--language``.
     """
     from app.urls import public_base_url
 
     base = public_base_url()
-    with current_app.test_request_context(base_url=base, headers={"Accept-Language": "en"}):
+    with current_app.test_request_context(base_url=base, headers={"Accept-Language": language}):
         yield
 
 
 @feeds_cli.command("check")
 @click.argument("show")
-def check_feed(show: str) -> None:
-    """Check SHOW's feed against Apple's and the Podcast Index's rules.
+@click.option(
+    "--language",
+    type=click.Choice(["en", "sv"]),
+    default="en",
+    show_default=True,
+    help="The language of the findings: the studio's words for them.",
+)
+def check_feed(show: str, language: str) -> None:
+    """Check SHOW's feed against Apple's and the Podcast Index's rules, and say what is
+    missing before the show can go to Apple Podcasts and Spotify: the same findings, in
+    the same words, as the studio's show page.
 
-    Exits with status 1 when there is an error, so scripts and CI can use it.
+    Exits with status 1 when something is missing (an error), so scripts and CI can use it.
     """
-    from app.services.feed_health import feed_health
+    from flask_babel import gettext, ngettext
 
-    with service_errors(), feed_urls():
+    from app.services.feed_health import feed_health
+    from app.studio.health_text import health_text
+
+    with service_errors(), feed_urls(language):
         findings = feed_health(show)
-    if not findings:
-        click.echo(f"{show}: the feed is healthy.")
-        return
-    for finding in findings:
-        click.echo(f"{finding.severity.upper():8} {finding.where}: {finding.message}")
-    if any(finding.severity == "error" for finding in findings):
+        texts = [(finding, health_text(finding)) for finding in findings]
+        errors = sum(1 for finding in findings if finding.severity == "error")
+        if not findings:
+            headline = gettext("%(show)s: the feed is healthy and ready.", show=show)
+        elif errors:
+            headline = ngettext(
+                "%(show)s is not ready for Apple Podcasts and Spotify: %(num)d thing is missing.",
+                "%(show)s is not ready for Apple Podcasts and Spotify: %(num)d things are missing.",
+                errors,
+                show=show,
+            )
+        else:
+            headline = gettext(
+                "%(show)s can go to Apple Podcasts and Spotify; it would be better with "
+                "these changes.",
+                show=show,
+            )
+    click.echo(headline)
+    for finding, text in texts:
+        click.echo(f"{finding.severity.upper():8} {finding.where}: {text.text}")
+    if errors:
         raise SystemExit(1)
 
 

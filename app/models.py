@@ -132,6 +132,9 @@ class Show(db.Model):
     # --- end of feed fields ---
     # Imports (issue 7): itunes:category pairs after the first, [[category, subcategory|None]].
     extra_categories: Mapped[list] = mapped_column(JSON, default=list)
+    # False while the category is the one create_show filled in because none was given:
+    # feed health then names it as a stand-in (issue 14). Saving a category sets it.
+    category_chosen: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     # Schedules are entered in this zone (an IANA name); the database keeps UTC.
     timezone: Mapped[str] = mapped_column(
         String(64), default="Europe/Stockholm", server_default="Europe/Stockholm"
@@ -429,6 +432,8 @@ class DownloadHit(db.Model):
     app: Mapped[str] = mapped_column(String(100), default="")
     platform: Mapped[str] = mapped_column(String(100), default="")
     reason: Mapped[str | None] = mapped_column(String(20))
+    # ISO 3166 code looked up from the address when the hit came in; "" when unknown.
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
 
 
 class DailyDownloads(db.Model):
@@ -442,6 +447,46 @@ class DailyDownloads(db.Model):
     )
     app: Mapped[str] = mapped_column(String(100), primary_key=True)
     platform: Mapped[str] = mapped_column(String(100), primary_key=True)
+    downloads: Mapped[int] = mapped_column(Integer)
+
+
+class EpisodeDraft(db.Model):
+    """What one producer typed into the episode editor and has not saved yet.
+
+    Autosaved while typing, so a crashed tab loses nothing. A separate row, never
+    the episode itself: the feed, the public pages and other producers see only
+    what was saved. ``lock_version`` is the episode version the typing started
+    from, so a restored draft saved over someone else's later save is a conflict.
+    """
+
+    __tablename__ = "episode_drafts"
+    __table_args__ = (
+        UniqueConstraint("episode_id", "user_id", name="uq_episode_drafts_episode_id_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The editor's fields by their form names: {"title": ..., "chapters-0-start": ...}.
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    lock_version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DailyCountryDownloads(db.Model):
+    """Downloads of one episode on one UTC day from one country, after the same dedup.
+
+    Apart from ``DailyDownloads`` so that table's key stays as it is; both are rebuilt
+    from the same hits in the same transaction.
+    """
+
+    __tablename__ = "daily_country_downloads"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
     downloads: Mapped[int] = mapped_column(Integer)
 
 

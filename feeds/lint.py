@@ -60,6 +60,12 @@ CODES = (
     "non-ascii-url",
     "soundbite-invalid",
     "soundbite-past-end",
+    "description-is-title",
+    "author-is-title",
+    "default-category",
+    "placeholder-artwork",
+    "no-episodes",
+    "episode-description-is-title",
 )
 
 
@@ -88,6 +94,10 @@ class LintContext:
         default_factory=dict
     )  # URL -> image; None: unreadable
     stored_sizes: dict[str, int] = field(default_factory=dict)  # enclosure URL -> bytes stored
+    # Stand-ins the feed cannot show as such: artwork URLs that are the placeholder image,
+    # and a category the host filled in because nobody chose one.
+    placeholder_artwork: set[str] = field(default_factory=set)
+    default_category: str | None = None
 
 
 def lint_feed(data: bytes, context: LintContext | None = None) -> list[Finding]:
@@ -109,10 +119,56 @@ def lint_feed(data: bytes, context: LintContext | None = None) -> list[Finding]:
         return [Finding(ERROR, "not-rss", "The feed is not RSS 2.0 (no rss/channel).")]
     return [
         *_channel_findings(channel),
+        *_stand_in_findings(channel, context),
         *_artwork_findings(channel, context),
         *_item_findings(channel, context),
         *_url_findings(root),
     ]
+
+
+def _stand_in_findings(channel: etree._Element, context: LintContext) -> Iterator[Finding]:
+    """What a host fills in so the feed is valid, but which only the producer can really
+    give: a show with these is not ready for Apple Podcasts or Spotify, though it parses."""
+    title = _first(channel, "title")
+    if title and _first(channel, "description") == title:
+        yield Finding(
+            ERROR,
+            "description-is-title",
+            "The show has no description of its own: the feed repeats the title.",
+        )
+    if title and _first(channel, "itunes:author") == title:
+        yield Finding(
+            WARNING,
+            "author-is-title",
+            "The show's author is its title: the feed names no one who makes it.",
+        )
+    category = _first(channel, "itunes:category/@text")
+    if context.default_category and category == context.default_category:
+        yield Finding(
+            WARNING,
+            "default-category",
+            f"The category {category} was filled in because none was chosen.",
+            params={"category": category},
+        )
+    for url in _texts(channel, "itunes:image/@href"):
+        if url in context.placeholder_artwork:
+            yield Finding(
+                ERROR,
+                "placeholder-artwork",
+                "The artwork is the host's placeholder image.",
+                params={"url": url},
+            )
+    if channel.find("item") is None:
+        yield Finding(
+            ERROR,
+            "no-episodes",
+            "The feed has no episodes; directories accept a show once it has one.",
+        )
+
+
+def _first(element: etree._Element, path: str) -> str:
+    texts = _texts(element, path)
+    return texts[0] if texts else ""
 
 
 # XPath in the channel -> (severity, code, tag name for the English message)
@@ -263,6 +319,14 @@ def _item_findings(channel: etree._Element, context: LintContext) -> Iterator[Fi
                 ERROR, "duplicate-guid", "Another episode has the same guid.", where, episode
             )
         yield from _description_finding(item, "episode-description-too-long", where, episode)
+        if title and (item.findtext("description") or "").strip() == title.strip():
+            yield Finding(
+                WARNING,
+                "episode-description-is-title",
+                "The episode has no description of its own: the feed repeats its title.",
+                where,
+                episode,
+            )
         yield from _soundbite_findings(item, where, episode)
         enclosure = item.find("enclosure")
         if enclosure is None or not enclosure.get("url"):

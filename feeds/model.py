@@ -172,3 +172,5 @@ class FeedShow:
     podroll: tuple[PodrollItem, ...] = ()
     websub_hub: str | None = None
     pages: PageLinks | None = None
+    # When the show itself last changed: the lastBuildDate of a feed with no episodes yet.
+    updated_at: datetime | None = None

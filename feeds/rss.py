@@ -31,8 +31,6 @@ __all__ = ["GENERATOR", "render_feed", "visible_episodes"]
 GENERATOR = "podhost"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 RSS_MIME_TYPE = "application/rss+xml"
-# lastBuildDate of a feed with no episodes yet: any fixed value keeps it deterministic.
-EMPTY_FEED_BUILD_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Characters XML 1.0 forbids even escaped; lxml refuses them, which would break the
 # whole feed because of one stray control character pasted into a description.
@@ -50,7 +48,7 @@ def render_feed(
     """
     visible = visible_episodes(episodes, now=now)
     fg = _new_generator()
-    _set_channel(fg, show, visible)
+    _set_channel(fg, show, visible, now)
     _set_itunes_channel(fg, show)
     fg.podcastindex.show = show
     for episode in visible:
@@ -101,7 +99,9 @@ def _new_generator() -> FeedGenerator:
     return fg
 
 
-def _set_channel(fg: FeedGenerator, show: FeedShow, visible: list[FeedEpisode]) -> None:
+def _set_channel(
+    fg: FeedGenerator, show: FeedShow, visible: list[FeedEpisode], now: datetime | None
+) -> None:
     """Plain RSS 2.0 channel elements."""
     fg.title(_text(show.title))
     # feedgen uses the *last* link's href as the RSS <link>, so self must come first.
@@ -109,10 +109,23 @@ def _set_channel(fg: FeedGenerator, show: FeedShow, visible: list[FeedEpisode]) 
     fg.link(href=show.link, rel="alternate")
     fg.description(_text(limit_bytes(show.description)))
     fg.language(show.language)
-    fg.lastBuildDate(_utc(visible[0].published_at) if visible else EMPTY_FEED_BUILD_DATE)
+    fg.lastBuildDate(_last_build_date(show, visible, now))
     fg.generator(GENERATOR)
     if show.copyright:
         fg.copyright(_text(show.copyright))
+
+
+def _last_build_date(show: FeedShow, visible: list[FeedEpisode], now: datetime | None) -> datetime:
+    """The newest episode's time; without episodes, when the show last changed.
+
+    Both are stored values, not the render's clock, so the same data renders the same
+    bytes (and ETag). Only a FeedShow built without ``updated_at`` gets ``now``.
+    """
+    if visible:
+        return _utc(visible[0].published_at)
+    if show.updated_at is not None:
+        return _utc(show.updated_at)
+    return _utc(now) if now is not None else datetime.now(UTC)
 
 
 def _set_itunes_channel(fg: FeedGenerator, show: FeedShow) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.analytics.chart import bar_chart
+from app.analytics.chart import Chart, Point, bar_chart
 from app.services import analytics, analytics_reports, shows
 from app.services.errors import InvalidInput
 from app.studio.access import studio_show
@@ -16,18 +20,82 @@ bp = Blueprint("analytics", __name__)
 PRIVACY_LANGUAGES = ("sv", "en")
 
 
-@bp.get("/studio/<show_slug>/analytics")
-@login_required
-def show(show_slug: str):
-    """:raise 404: for an unknown show or one the user is no member of."""
-    studio_show(show_slug)
-    report = analytics_reports.show_report(show_slug)
+NARROW, WIDE = 320, 720  # the chart's widths for phones and for wider screens
+
+
+def _period() -> int:
+    """The chosen period in days; anything else is the default."""
+    raw = request.args.get("days", "")
+    return (
+        int(raw)
+        if raw.isdigit() and int(raw) in analytics_reports.PERIODS
+        else (analytics_reports.DEFAULT_PERIOD)
+    )
+
+
+def _points(report: analytics_reports.Report) -> list[Point]:
+    """The report's bars with their dates in the reader's language."""
+    locale = get_locale()
+    points = []
+    for bucket in report.buckets:
+        if bucket.start == bucket.end:
+            short = format_skeleton("MMMd", bucket.start, locale=locale)
+            long = format_date(bucket.start, "long", locale=locale)
+        else:
+            short = format_skeleton("yyMMM", bucket.start, locale=locale)
+            long = format_skeleton("yMMMM", bucket.start, locale=locale)
+        points.append(Point(short, long, bucket.downloads))
+    return points
+
+
+def _charts(report: analytics_reports.Report) -> dict[str, Chart]:
+    points = _points(report)
+
+    def number(value: int) -> str:
+        return format_decimal(value, locale=get_locale())
+
+    return {
+        "narrow": bar_chart(points, NARROW, number),
+        "wide": bar_chart(points, WIDE, number),
+    }
+
+
+def _country_rows(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Country codes as the reader's names for them (Babel's CLDR territory names)."""
+    from babel import Locale
+
+    names = Locale.parse(str(get_locale())).territories
+    return [(names.get(code, code) if code else _("Unknown"), n) for code, n in rows]
+
+
+def _agent_rows(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(_("Unknown") if name == analytics_reports.UNKNOWN else name, n) for name, n in rows]
+
+
+def _show_page(show_slug: str, **extra):
+    report = analytics_reports.show_report(show_slug, period=_period())
     return render_template(
         "analytics/show.html",
         show=shows.get_show(show_slug),
         report=report,
-        chart=bar_chart(report.days),
+        charts=_charts(report),
+        periods=analytics_reports.PERIODS,
+        apps=_agent_rows(report.apps),
+        platforms=_agent_rows(report.platforms),
+        countries=_country_rows(report.countries),
+        **extra,
     )
+
+
+@bp.get("/studio/<show_slug>/analytics")
+@login_required
+def show(show_slug: str):
+    """The show's downloads over ``?days=`` 1, 7, 30 or 365 days.
+
+    :raise 404: for an unknown show or one the user is no member of.
+    """
+    studio_show(show_slug)
+    return _show_page(show_slug)
 
 
 @bp.get("/studio/<show_slug>/analytics/downloads.csv")
@@ -47,12 +115,17 @@ def csv_export(show_slug: str):
 def episode(show_slug: str, episode_slug: str):
     """:raise 404: for an unknown show, or an episode that is unknown or not yet public."""
     studio_show(show_slug)
-    report = analytics_reports.episode_report(show_slug, episode_slug)
+    report = analytics_reports.episode_report(show_slug, episode_slug, period=_period())
     return render_template(
         "analytics/episode.html",
         show=shows.get_show(show_slug),
+        episode_slug=episode_slug,
         report=report,
-        chart=bar_chart(report.days),
+        charts=_charts(report),
+        periods=analytics_reports.PERIODS,
+        apps=_agent_rows(report.apps),
+        platforms=_agent_rows(report.platforms),
+        countries=_country_rows(report.countries),
     )
 
 
@@ -68,18 +141,14 @@ def prefix(show_slug: str):
     try:
         value = analytics.set_analytics_prefix(show_slug, request.form.get("prefix", ""))
     except InvalidInput as exc:
-        report = analytics_reports.show_report(show_slug)
-        page = render_template(
-            "analytics/show.html",
-            show=shows.get_show(show_slug),
-            report=report,
-            chart=bar_chart(report.days),
-            prefix_error=exc.message,
-            prefix_value=request.form.get("prefix", ""),
+        page = _show_page(
+            show_slug, prefix_error=exc.message, prefix_value=request.form.get("prefix", "")
         )
         return page, exc.status
     flash(
-        f"Enclosure URLs now start with {value}." if value else "The analytics prefix is removed."
+        _("Episode addresses in the feed now start with %(prefix)s.", prefix=value)
+        if value
+        else _("The statistics prefix is removed.")
     )
     return redirect(url_for("analytics.show", show_slug=show_slug))
 
@@ -93,3 +162,9 @@ def privacy():
     return render_template(
         f"analytics/privacy_{lang}.html", page_lang=lang, embed_target=site_embed_target()
     )
+
+
+@bp.app_template_filter("stat_number")
+def stat_number(value: int) -> str:
+    """A count in the reader's language: ``1 234`` in Swedish, ``1,234`` in English."""
+    return format_decimal(value, locale=get_locale())

@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.analytics.agents import user_agents
 from app.analytics.clients import client_address, listener_hash, network_key
+from app.analytics.geo import country_of
 from app.analytics.rules import Delivery, exclusion_reason, is_apple_watch
 from app.extensions import db
-from app.models import DailyDownloads, DownloadHit, DownloadSalt, utcnow
+from app.models import DailyCountryDownloads, DailyDownloads, DownloadHit, DownloadSalt, utcnow
 from app.services.analytics_buffer import flush_hits, hit_buffer
 from app.services.errors import InvalidInput
 from app.services.files import MediaFile
@@ -51,8 +52,8 @@ class MediaRequest:
 def record_hit(media: MediaFile, request: MediaRequest, now: datetime | None = None) -> str | None:
     """Store one hit; returns the reason it does not count, or None when it does.
 
-    The address is reduced and hashed here and goes no further: no row and
-    no log line ever holds it. With ``ANALYTICS_BUFFER_SECONDS`` above zero
+    The address is reduced and hashed here, and its country looked up, and goes
+    no further: no row and no log line ever holds it. With ``ANALYTICS_BUFFER_SECONDS`` above zero
     the row is queued and written with others (see ``analytics_buffer``).
     """
     now = now or utcnow()
@@ -78,6 +79,7 @@ def record_hit(media: MediaFile, request: MediaRequest, now: datetime | None = N
         "app": agent.name[:100],
         "platform": agent.device[:100],
         "reason": exclusion_reason(delivery),
+        "country": country_of(address),
     }
     if current_app.config["ANALYTICS_BUFFER_SECONDS"] > 0:
         hit_buffer().add(row)
@@ -130,13 +132,21 @@ def aggregate_downloads(now: datetime | None = None, retention_days: int | None 
     days = select(DownloadHit.day).distinct().scalar_subquery()
     # Writing first takes SQLite's write lock before anything is read.
     db.session.execute(delete(DailyDownloads).where(DailyDownloads.day.in_(days)))
-    counts = _daily_counts()
+    db.session.execute(delete(DailyCountryDownloads).where(DailyCountryDownloads.day.in_(days)))
+    counts, countries = _daily_counts()
     if counts:
         db.session.execute(
             insert(DailyDownloads),
             [
                 {"day": d, "episode_id": e, "app": a, "platform": p, "downloads": n}
                 for (d, e, a, p), n in counts.items()
+            ],
+        )
+        db.session.execute(
+            insert(DailyCountryDownloads),
+            [
+                {"day": d, "episode_id": e, "country": c, "downloads": n}
+                for (d, e, c), n in countries.items()
             ],
         )
     cutoff = now.date() - timedelta(days=retention_days)
@@ -152,11 +162,13 @@ def _lock_aggregation() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AGGREGATION_LOCK})
 
 
-def _daily_counts() -> Counter[tuple[date, int, str, str]]:
-    """One download per listener, episode and day, credited to the listener's app and platform.
+def _daily_counts() -> tuple[Counter[tuple[date, int, str, str]], Counter[tuple[date, int, str]]]:
+    """One download per listener, episode and day, credited to the listener's app and
+    platform, and apart to their country.
 
     The listener hash already covers the user agent, so its app is one; the
-    minimum only settles a change of the pattern lists in mid-day.
+    minimum only settles a change of the pattern lists (or of the country table,
+    or of an address within the listener's network) in mid-day.
     """
     rows = db.session.execute(
         select(
@@ -164,11 +176,17 @@ def _daily_counts() -> Counter[tuple[date, int, str, str]]:
             DownloadHit.episode_id,
             func.min(DownloadHit.app),
             func.min(DownloadHit.platform),
+            func.min(DownloadHit.country),
         )
         .where(DownloadHit.reason.is_(None))
         .group_by(DownloadHit.day, DownloadHit.episode_id, DownloadHit.listener)
     )
-    return Counter((day, episode, app, platform) for day, episode, app, platform in rows)
+    by_agent: Counter[tuple[date, int, str, str]] = Counter()
+    by_country: Counter[tuple[date, int, str]] = Counter()
+    for day, episode, app, platform, country in rows:
+        by_agent[(day, episode, app, platform)] += 1
+        by_country[(day, episode, country or "")] += 1
+    return by_agent, by_country
 
 
 def set_analytics_prefix(slug: str, prefix: str) -> str | None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import DailyDownloads, Episode, utcnow
+from app.models import DailyCountryDownloads, DailyDownloads, Episode, utcnow
 from app.services.analytics import aggregate_downloads
 from app.services.episodes import published_episodes
 from app.services.errors import NotFound
@@ -21,6 +21,9 @@ from app.services.shows import get_show
 CHART_DAYS = 90
 TOP = 10
 UNKNOWN = "Unknown"
+# The studio's periods, in days up to today (UTC); a year is shown by month.
+PERIODS = (1, 7, 30, 365)
+DEFAULT_PERIOD = 30
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,28 @@ class Report:
     episodes: list[EpisodeSummary]
     apps: list[tuple[str, int]]
     platforms: list[tuple[str, int]]
+    # With a period: its length, its downloads, the chart's bars and countries ("" unknown).
+    period: int | None = None
+    period_total: int = 0
+    buckets: list[Bucket] = field(default_factory=list)
+    countries: list[tuple[str, int]] = field(default_factory=list)
 
 
-def show_report(slug: str, now: datetime | None = None) -> Report:
+@dataclass(frozen=True)
+class Bucket:
+    """One bar of the chart: a day, or for a year a month (``start`` to ``end``)."""
+
+    start: date
+    end: date
+    downloads: int
+
+
+def show_report(slug: str, now: datetime | None = None, period: int | None = None) -> Report:
     """The show's downloads, counted afresh from the raw hits first.
+
+    With ``period`` (one of ``PERIODS``) the chart, apps, platforms and countries
+    cover that many days up to today; without, the chart covers up to ``CHART_DAYS``
+    since the first episode and the lists all time.
 
     :raise NotFound: for an unknown show.
     """
@@ -56,7 +77,7 @@ def show_report(slug: str, now: datetime | None = None) -> Report:
     episodes = published_episodes(show, now)
     ids = [e.id for e in episodes]
     totals = _episode_totals(ids)
-    return Report(
+    report = Report(
         title=show.title,
         total=sum(totals.values()),
         days=_series(ids, _chart_start(episodes, now), now.date()),
@@ -64,9 +85,54 @@ def show_report(slug: str, now: datetime | None = None) -> Report:
         apps=_top(DailyDownloads.app, ids),
         platforms=_top(DailyDownloads.platform, ids),
     )
+    return _for_period(report, ids, now, period)
 
 
-def episode_report(show_slug: str, episode_slug: str, now: datetime | None = None) -> Report:
+def _for_period(report: Report, ids: list[int], now: datetime, period: int | None) -> Report:
+    """The report narrowed to the last ``period`` days, with the chart's bars."""
+    if period is None:
+        return report
+    if period not in PERIODS:
+        period = DEFAULT_PERIOD
+    start = now.date() - timedelta(days=period - 1)
+    days = _series(ids, start, now.date())
+    return replace(
+        report,
+        days=days,
+        period=period,
+        period_total=sum(n for _day, n in days),
+        buckets=_by_month(days) if period > 90 else [Bucket(d, d, n) for d, n in days],
+        apps=_top(DailyDownloads.app, ids, start),
+        platforms=_top(DailyDownloads.platform, ids, start),
+        countries=_countries(ids, start),
+    )
+
+
+def _by_month(days: list[tuple[date, int]]) -> list[Bucket]:
+    """Daily counts summed per calendar month; the first and last may be partial."""
+    buckets: list[Bucket] = []
+    for day, downloads in days:
+        if buckets and (buckets[-1].start.year, buckets[-1].start.month) == (day.year, day.month):
+            last = buckets[-1]
+            buckets[-1] = Bucket(last.start, day, last.downloads + downloads)
+        else:
+            buckets.append(Bucket(day, day, downloads))
+    return buckets
+
+
+def _countries(ids: list[int], start: date) -> list[tuple[str, int]]:
+    """Downloads per country code since ``start``, most first; ``""`` is unknown."""
+    rows = db.session.execute(
+        select(DailyCountryDownloads.country, func.sum(DailyCountryDownloads.downloads))
+        .where(DailyCountryDownloads.episode_id.in_(ids), DailyCountryDownloads.day >= start)
+        .group_by(DailyCountryDownloads.country)
+    )
+    return Counter({code or "": int(total) for code, total in rows}).most_common(TOP)
+
+
+def episode_report(
+    show_slug: str, episode_slug: str, now: datetime | None = None, period: int | None = None
+) -> Report:
     """One published episode's downloads since it came out.
 
     :raise NotFound: for an unknown show or episode.
@@ -78,7 +144,7 @@ def episode_report(show_slug: str, episode_slug: str, now: datetime | None = Non
         raise NotFound(gettext("There is no such published episode."))
     aggregate_downloads(now)
     total = _episode_totals([episode.id]).get(episode.id, 0)
-    return Report(
+    report = Report(
         title=episode.title,
         total=total,
         days=_series([episode.id], _chart_start([episode], now), now.date()),
@@ -86,6 +152,7 @@ def episode_report(show_slug: str, episode_slug: str, now: datetime | None = Non
         apps=_top(DailyDownloads.app, [episode.id]),
         platforms=_top(DailyDownloads.platform, [episode.id]),
     )
+    return _for_period(report, [episode.id], now, period)
 
 
 def downloads_csv(slug: str, now: datetime | None = None) -> str:
@@ -179,11 +246,14 @@ def _series(ids: list[int], start: date, end: date) -> list[tuple[date, int]]:
     ]
 
 
-def _top(column, ids: list[int]) -> list[tuple[str, int]]:
-    rows = db.session.execute(
+def _top(column, ids: list[int], start: date | None = None) -> list[tuple[str, int]]:
+    query = (
         select(column, func.sum(DailyDownloads.downloads))
         .where(DailyDownloads.episode_id.in_(ids))
         .group_by(column)
     )
+    if start is not None:
+        query = query.where(DailyDownloads.day >= start)
+    rows = db.session.execute(query)
     counts = Counter({(name or UNKNOWN): int(total) for name, total in rows})
     return counts.most_common(TOP)

@@ -206,6 +206,11 @@ def save_episode(
     return episode
 
 
+def check_may_edit(episode: Episode, editor: bool) -> None:
+    """:raise Forbidden: for an author and a public episode, as saving it would."""
+    _check_role(episode, editor, "save")
+
+
 def _check_role(episode: Episode, editor: bool, action: str) -> None:
     if action not in ACTIONS:
         raise InvalidInput(_("Choose what to do with the episode."))

@@ -408,6 +408,7 @@ def feed_show(
         ),
         websub_hub=websub_hub(),
         pages=pages,
+        updated_at=show.updated_at or show.created_at,
     )
 
 

@@ -1,6 +1,9 @@
-"""Feed health: the linter's findings for a show, with the facts only storage knows."""
+"""Feed health: the linter's findings for a show, with the facts only storage and the
+database know (the real artwork and file sizes, and which values are stand-ins)."""
 
 from __future__ import annotations
+
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,7 +15,7 @@ from app.services.shows import get_show
 from app.storage import current_storage
 from app.urls import media_url
 from feeds.lint import Artwork, Finding, LintContext, lint_feed
-from media.artwork import inspect_artwork
+from media.artwork import inspect_artwork, placeholder_png
 from media.storage import StorageError
 
 
@@ -30,6 +33,10 @@ def feed_health(show_slug: str) -> list[Finding]:
     storage = current_storage()
     if show.image is not None:
         context.artwork[media_url(show.image)] = _artwork(show.image.storage_key)
+        if _is_placeholder(show.image.storage_key, show.image.size):
+            context.placeholder_artwork.add(media_url(show.image))
+    if not show.category_chosen:
+        context.default_category = show.category
     episodes = db.session.scalars(
         select(Episode).options(joinedload(Episode.audio)).where(Episode.show_id == show.id)
     )
@@ -50,3 +57,20 @@ def _artwork(key: str) -> Artwork | None:
     if info is None:
         return None
     return Artwork(info.width, info.height, info.mode, info.mime_type)
+
+
+def _is_placeholder(key: str, size: int) -> bool:
+    """Whether the stored artwork is the image a show gets when it is created without one."""
+    placeholder = _placeholder()
+    if size != len(placeholder):
+        return False
+    try:
+        with current_storage().open(key) as stream:
+            return stream.read(size + 1) == placeholder
+    except StorageError:
+        return False
+
+
+@cache
+def _placeholder() -> bytes:
+    return placeholder_png()

@@ -53,7 +53,7 @@ def create_show(
     author: str | None = None,
     owner_name: str | None = None,
     owner_email: str,
-    category: str = DEFAULT_CATEGORY,
+    category: str | None = None,
     subcategory: str | None = None,
     explicit: bool = False,
     copyright: str | None = None,
@@ -61,7 +61,9 @@ def create_show(
 ) -> Show:
     """Create a show with every tag Apple requires, filling in what can be derived.
 
-    Without ``artwork`` a placeholder is stored, because the feed must have an image.
+    Without ``artwork`` a placeholder is stored, because the feed must have an image;
+    without ``category`` it is ``DEFAULT_CATEGORY``, marked as not chosen. Feed health
+    names both as stand-ins until the producer replaces them.
 
     :raise InvalidFields: naming every field that is wrong at once (a bad or taken slug, a
         missing title, language or email, an unknown category, a non-image artwork), so
@@ -98,7 +100,8 @@ def create_show(
         author=(author or owner_name or title).strip(),
         owner_name=(owner_name or author or title).strip(),
         owner_email=owner_email.strip(),
-        category=category,
+        category=category or DEFAULT_CATEGORY,
+        category_chosen=category is not None,
         subcategory=subcategory,
         explicit=explicit,
         copyright=copyright,
@@ -215,6 +218,8 @@ def update_show_settings(show_slug: str, settings: ShowSettings) -> Show:
     refusals.raise_any()
     for name, value in fields.items():
         setattr(show, name, value)
+    if "category" in fields:
+        show.category_chosen = True
     pictures = pictures_of(show.persons)
     db.session.execute(delete(Person).where(Person.show_id == show.id, Person.episode_id.is_(None)))
     rows = [

@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date, format_time
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from app.delivery.previews import preview_url
 from app.formatting import clock
 from app.models import Episode, Show
 from app.public.structured import podcast_episode
-from app.services import catalog, editing
+from app.services import catalog, editing, episode_drafts
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.services.feed_health import feed_health
 from app.services.pictures import picture_url
@@ -45,6 +46,12 @@ def show_time(moment: datetime | None, show: Show) -> str:
     locale = get_locale()
     day = format_date(local.date(), "medium", locale=locale)
     return f"{day} {format_time(local, 'short', tzinfo=zone, locale=locale)}"
+
+
+def show_clock(moment: datetime, show: Show) -> str:
+    """Only the time of day, in the show's zone and the reader's format (``14:05``)."""
+    zone = editing.show_zone(show)
+    return format_time(moment.astimezone(zone), "short", tzinfo=zone, locale=get_locale())
 
 
 @bp.get("/<show_slug>/")
@@ -80,12 +87,13 @@ def edit_episode(show_slug: str, episode_id: int):
     show = studio_show(show_slug, "author")
     episode = editing.get_episode(show, episode_id)
     if request.method == "GET":
-        return _editor(show, episode, _filled_form(show, episode))
+        return _editor_with_draft(show, episode)
     form = EpisodeEditForm()
     _pad_rows(form)
     changes = _changes(form)
     try:
         editing.save_episode(show, episode.id, changes, editor=can(show, "editor"))
+        episode_drafts.discard_draft(episode.id, current_user.id)
     except Conflict as exc:
         form.form_errors.append(exc.message)
         # The next save is a deliberate overwrite of what the other person saved.
@@ -99,6 +107,39 @@ def edit_episode(show_slug: str, episode_id: int):
         return _editor(show, episode, form, status=exc.status)
     flash(_saved_message(changes.action))
     return redirect(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id))
+
+
+def _editor_with_draft(show: Show, episode: Episode):
+    """The editor as saved; with ``?draft=restore`` as last typed; else offering a kept
+    draft that differs from what is saved."""
+    saved = _filled_form(show, episode)
+    draft = episode_drafts.find_draft(episode.id, current_user.id)
+    if draft is None:
+        return _editor(show, episode, saved)
+    if request.args.get("draft") == "restore":
+        return _editor(show, episode, _draft_form(draft), draft=draft, restored=True)
+    typed = _typed_fields(saved)
+    offer = episode_drafts.differs(draft, typed, set(typed) | set(draft.fields))
+    return _editor(show, episode, saved, draft=draft if offer else None)
+
+
+def _draft_form(draft) -> EpisodeEditForm:
+    """The editor filled with a kept draft, based on the version it was typed on."""
+    form = EpisodeEditForm(formdata=MultiDict(draft.fields))
+    form.lock_version.data = str(draft.lock_version)
+    _pad_rows(form)
+    return form
+
+
+def _typed_fields(form: EpisodeEditForm) -> dict[str, str]:
+    """The editor's text by form name (``chapters-0-start``), without the token or files."""
+    typed: dict[str, str] = {}
+    for item in form:
+        rows = item.entries if hasattr(item, "entries") else None
+        for sub in [s for entry in rows for s in entry.form] if rows is not None else [item]:
+            if sub.type not in ("CSRFTokenField", "FileField"):
+                typed[sub.name] = sub.data if isinstance(sub.data, str) else ""
+    return typed
 
 
 def _saved_message(action: str) -> str:
@@ -201,7 +242,15 @@ def _attach_errors(form: EpisodeEditForm, errors: dict[str, str]) -> None:
             target.errors = [*target.errors, message]
 
 
-def _editor(show: Show, episode: Episode, form: EpisodeEditForm, files=None, status: int = 200):
+def _editor(
+    show: Show,
+    episode: Episode,
+    form: EpisodeEditForm,
+    files=None,
+    status: int = 200,
+    draft=None,
+    restored: bool = False,
+):
     files = files or EpisodeFileForm(formdata=None)
     return (
         render_template(
@@ -210,6 +259,8 @@ def _editor(show: Show, episode: Episode, form: EpisodeEditForm, files=None, sta
             episode=episode,
             form=form,
             files=files,
+            draft=draft,
+            restored=restored,
             status=editing.status(episode),
             slug_fixed=editing.slug_is_fixed(episode),
             may_publish=can(show, "editor"),
@@ -221,11 +272,16 @@ def _editor(show: Show, episode: Episode, form: EpisodeEditForm, files=None, sta
 
 
 def _file_error(show: Show, episode_id: int, exc: ServiceError):
-    """Re-render the editor with a file form's error beside its field."""
+    """Re-render the editor with the file's error beside its field and, when the whole
+    editor was posted, everything typed in it as it was typed."""
     episode = editing.get_episode(show, episode_id)
     files = EpisodeFileForm()
     field = getattr(files, exc.field, None) if exc.field else None
-    form = _filled_form(show, episode)
+    if _editor_posted():
+        form = EpisodeEditForm()
+        _pad_rows(form)
+    else:
+        form = _filled_form(show, episode)
     if field is not None:
         field.errors = [exc.message]
     else:
@@ -247,11 +303,97 @@ def _version(raw: str | None) -> int:
     return version if 0 <= version <= MAX_ID else -1
 
 
-def _back(show: Show, episode_id: int, message: str, anchor: str = ""):
+def _editor_posted() -> bool:
+    """Whether a file button of the one editor form sent the typed text along with it."""
+    return "title" in request.form
+
+
+def _back(
+    show: Show,
+    episode_id: int,
+    message: str,
+    anchor: str = "",
+    chapters: bool = False,
+    notes: list[str] = (),
+):
+    """Back to the editor after a file change, with what was typed still in it.
+
+    The text came along in the same form; it is kept as the producer's draft and the
+    editor reopens from it, so attaching a file never discards a typed character.
+    With ``chapters`` the chapter rows are the episode's new ones (an import, or new
+    audio that ended before some of them); ``notes`` are flashed after ``message``.
+    """
     flash(message)
-    return redirect(
-        url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode_id) + anchor
+    for note in notes:
+        flash(note)
+    target = url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode_id)
+    if _editor_posted():
+        episode = editing.get_episode(show, episode_id)
+        form = EpisodeEditForm()
+        typed = _typed_fields(form)
+        if chapters:
+            saved = _typed_fields(_filled_form(show, episode))
+            typed = {k: v for k, v in typed.items() if not k.startswith("chapters-")}
+            typed |= {k: v for k, v in saved.items() if k.startswith("chapters-")}
+        try:
+            episode_drafts.save_draft(
+                show,
+                episode_id,
+                current_user.id,
+                typed,
+                lock_version=episode.lock_version,
+                editor=can(show, "editor"),
+            )
+        except ServiceError as exc:
+            flash(exc.message)
+        else:
+            target = url_for(
+                "studio.edit_episode", show_slug=show.slug, episode_id=episode_id, draft="restore"
+            )
+    return redirect(target + anchor)
+
+
+@bp.post("/<show_slug>/episodes/<int:episode_id>/draft")
+@login_required
+def save_draft(show_slug: str, episode_id: int):
+    """Autosave: keep the editor's text as the producer's draft; answers JSON.
+
+    :raise 404: for another show's episode. :raise 403: for an author and a public episode.
+    """
+    show = studio_show(show_slug, "author")
+    editing.get_episode(show, episode_id)
+    form = EpisodeEditForm()
+    try:
+        draft = episode_drafts.save_draft(
+            show,
+            episode_id,
+            current_user.id,
+            _typed_fields(form),
+            lock_version=_version(form.lock_version.data),
+            editor=can(show, "editor"),
+        )
+    except ServiceError as exc:
+        return jsonify(saved=False, message=exc.message), exc.status
+    return jsonify(
+        saved=True,
+        message=_(
+            "Draft kept at %(time)s. Not saved yet.", time=show_clock(draft.updated_at, show)
+        ),
     )
+
+
+@bp.post("/<show_slug>/episodes/<int:episode_id>/draft/discard")
+@login_required
+def discard_draft(show_slug: str, episode_id: int):
+    """Forget the producer's draft and open the episode as saved.
+
+    :raise 404: for another show's episode.
+    """
+    show = studio_show(show_slug, "author")
+    editing.get_episode(show, episode_id)
+    episode_drafts.discard_draft(episode_id, current_user.id)
+    flash(_("The draft is discarded; this is the saved episode."))
+    return redirect(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode_id))
 
 
 def _upload(name: str):
@@ -400,7 +542,7 @@ def import_chapters(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The chapters are imported."), "#chapters")
+    return _back(show, episode_id, _("The chapters are imported."), "#chapters", chapters=True)
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/audio")
@@ -426,10 +568,14 @@ def replace_audio(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    flash(_("The audio is replaced."))
-    for note in _replacement_notes(replaced):
-        flash(note)
-    return redirect(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode_id))
+    return _back(
+        show,
+        episode_id,
+        _("The audio is replaced."),
+        "#audio",
+        chapters=replaced.chapters_from_file or bool(replaced.dropped_chapters),
+        notes=_replacement_notes(replaced),
+    )
 
 
 def _replacement_notes(replaced: editing.AudioReplaced) -> list[str]:

@@ -135,6 +135,30 @@ WORDING: dict[str, str] = {
         "audio (%(duration)s s): apps would play silence. Open the episode and move or "
         "remove the soundbite."
     ),
+    "description-is-title": N_(
+        "The show has no description of its own, so the feed repeats the title and Apple "
+        "shows it twice. Write a few sentences about the show under Settings."
+    ),
+    "author-is-title": N_(
+        "The author is the show’s title, so no one is named as its maker. Fill in the author "
+        "(for example your department) under Settings."
+    ),
+    "default-category": N_(
+        "The category “%(category)s” was filled in because none was chosen. Choose the "
+        "category that fits the show under Settings."
+    ),
+    "placeholder-artwork": N_(
+        "The artwork is a plain placeholder image. Upload the show’s own square image of "
+        "1400–3000 px under Settings."
+    ),
+    "no-episodes": N_(
+        "The show has no published episode yet. Apple Podcasts and Spotify accept a show "
+        "only once its feed has at least one: upload and publish the first episode."
+    ),
+    "episode-description-is-title": N_(
+        "The episode “%(episode)s” has no show notes, so the feed repeats its title as the "
+        "description. Open the episode and write a few sentences."
+    ),
 }
 
 
@@ -145,6 +169,7 @@ class HealthText:
     severity: str
     text: str
     lang: str | None = None  # "en" for the linter's own message, when there is no wording
+    code: str = ""
 
 
 def health_text(finding: Finding) -> HealthText:
@@ -153,7 +178,8 @@ def health_text(finding: Finding) -> HealthText:
     if wording is not None:
         try:
             # Formatted here, not by gettext, which leaves a string alone when given no values.
-            return HealthText(finding.severity, gettext(wording) % finding.params)
+            text = gettext(wording) % finding.params
+            return HealthText(finding.severity, text, code=finding.code)
         except (KeyError, TypeError, ValueError):
             pass  # the params do not fit the wording: the English message still says it
-    return HealthText(finding.severity, finding.message, "en")
+    return HealthText(finding.severity, finding.message, "en", finding.code)

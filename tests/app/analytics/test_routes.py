@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import podcastparser
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import DailyDownloads, Episode, utcnow
+from app.models import DailyCountryDownloads, DailyDownloads, DownloadHit, Episode, utcnow
 from app.services.episodes import add_episode
 from tests.app.conftest import csrf_token
 
@@ -39,25 +41,100 @@ def downloaded(app, show, audio_dir):
 
 def test_studio_page_charts_compares_and_ranks(app, studio, show, downloaded):
     studio.get(downloaded, headers={"User-Agent": APPLE})
-    page = studio.get(f"/studio/{show}/analytics")
+    page = studio.get(f"/studio/{show}/analytics?days=365")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert '<svg role="img"' in html
-    assert '<title id="show-chart-title">' in html
+    assert html.count('<svg class="chart') == 2  # for phones and for wider screens
+    assert '<title id="show-chart-wide-title">' in html
     assert "12 downloads in total" in html
     # Gammalt: 7 in its first 7 days, 11 in 30; Nytt: too young for either window.
-    assert "<td>7</td>\n    <td>11</td>" in html
+    cells = re.findall(r'<td class="number" data-label="[^"]+">([^<]+)</td>', html)
+    assert cells == ["not yet", "not yet", "1", "7", "11", "11"]  # newest first
     assert "not yet" in html
     assert "Pocket Casts" in html and "AppleCoreMedia" in html and "Unknown" in html
     assert "cdn" not in html and "<script" not in html
 
 
+def chart_of(html: str, kind: str = "wide") -> str:
+    start = html.index(f'<svg class="chart chart-{kind}"')
+    return html[start : html.index("</svg>", start)]
+
+
+@pytest.mark.parametrize(("days", "bars"), [(1, 1), (7, 7), (30, 30)])
+def test_each_period_has_one_bar_per_day_with_values_on_the_axis(
+    studio, show, downloaded, days, bars
+):
+    studio.get(downloaded, headers={"User-Agent": APPLE})
+    html = studio.get(f"/studio/{show}/analytics?days={days}").get_data(as_text=True)
+    chart = chart_of(html)
+    assert chart.count('class="chart-bar"') == bars
+    values = re.findall(r'class="chart-value"[^>]*>([^<]+)<', chart)
+    assert values[0] == "0" and len(values) >= 2  # a value axis from zero up
+    assert re.findall(r'class="chart-date"[^>]*>([^<]+)<', chart)  # dates under it
+    # One day of data is one bar of readable width, not a block across the chart.
+    widths = [float(w) for w in re.findall(r'class="chart-bar"[^>]*width="([\d.]+)"', chart)]
+    assert max(widths) <= 56
+    # The text alternative has the same numbers as the bars.
+    start = html.index('<details class="chart-table">')
+    table = html[start : html.index("</details>", start)]
+    assert table.count("<tr><td>") == bars
+    assert 'aria-current="page">' + (f"{days} day" if days == 1 else f"{days} days") in html
+
+
+def test_a_year_is_shown_by_month(studio, show, downloaded):
+    html = studio.get(f"/studio/{show}/analytics?days=365").get_data(as_text=True)
+    assert chart_of(html).count('class="chart-bar"') in (12, 13)
+    # Gammalt's 11 downloads 30 to 40 days ago fall in one or two months of the table.
+    start = html.index('<details class="chart-table">')
+    table = html[start : html.index("</details>", start)]
+    rows = re.findall(r'<tr><td>[^<]+</td><td class="number">(\d+)</td></tr>', table)
+    assert sum(int(n) for n in rows) == 11
+
+
+def test_an_unknown_period_is_the_default(studio, show):
+    html = studio.get(f"/studio/{show}/analytics?days=12345").get_data(as_text=True)
+    assert chart_of(html).count('class="chart-bar"') == 30
+
+
+def test_statistics_in_swedish(app, studio, show, downloaded):
+    studio.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    studio.get(downloaded, headers={"User-Agent": APPLE})
+    html = studio.get(f"/studio/{show}/analytics?days=365").get_data(as_text=True)
+    for phrase in ("Statistik", "Tillbaka till podden", "Avsnitten jämförda", "Spara prefix"):
+        assert phrase in html, phrase
+    for english in ("Statistics for", "Back to the show", "Episodes compared", "Save prefix"):
+        assert english not in html, english
+    assert "12 nedladdningar totalt" in html
+
+
+def test_downloads_by_country_without_the_address(app, studio, show, downloaded):
+    """81.170.128.1 is a Swedish address in the shipped table; only ``SE`` is kept."""
+    studio.get(
+        downloaded, headers={"User-Agent": APPLE}, environ_base={"REMOTE_ADDR": "81.170.128.1"}
+    )
+    with app.app_context():
+        hits = db.session.execute(select(DownloadHit)).scalars().all()
+        assert [hit.country for hit in hits] == ["SE"]
+        stored = [str(value) for hit in hits for value in vars(hit).values()]
+        assert not any("81.170" in value for value in stored)
+    english = studio.get(f"/studio/{show}/analytics?days=7").get_data(as_text=True)
+    assert "<td>Sweden</td>" in english[english.index('id="top-countries"') :]
+    studio.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    swedish = studio.get(f"/studio/{show}/analytics?days=7").get_data(as_text=True)
+    assert "<td>Sverige</td>" in swedish[swedish.index('id="top-countries"') :]
+    with app.app_context():
+        counted = db.session.execute(select(DailyCountryDownloads)).scalars().all()
+        assert [(c.country, c.downloads) for c in counted] == [("SE", 1)]
+
+
 def test_episode_page(app, studio, show, downloaded):
     with app.app_context():
         slug = db.session.query(Episode).filter_by(title="Gammalt").one().slug
-    page = studio.get(f"/studio/{show}/analytics/episodes/{slug}")
+    page = studio.get(f"/studio/{show}/analytics/episodes/{slug}?days=365")
     assert page.status_code == 200
-    assert "<dd>11</dd>" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "<dd>11</dd>" in html
+    assert chart_of(html).count('class="chart-bar"') in (12, 13)
     assert studio.get(f"/studio/{show}/analytics/episodes/nope").status_code == 404
 
 
