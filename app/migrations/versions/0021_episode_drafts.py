@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_episode_drafts"
-down_revision = "0015_import_message_codes"
+down_revision = "0019_search_unaccent"
 branch_labels = None
 depends_on = None
 
