@@ -34,8 +34,8 @@ lint: venv
 
 ## oggenc (vorbis-tools) makes Ogg Vorbis test audio; PyAV's wheel has no Vorbis encoder.
 ## The cluster test runs Debian's nginx-light in front of the app; backups need pg_dump of
-## the server's major version (PostgreSQL 15). Browser tests need Chromium (Debian's; Playwright cannot download one here), Java for the
-## Nu Html Checker, and axe-core + vnu-jar from npm (package-lock.json). As root, missing
+## the server's major version (PostgreSQL 15). Browser tests need Chromium (Debian's;
+## Playwright cannot download one here), Java for the Nu Html Checker, and axe-core + vnu-jar from npm (package-lock.json). As root, missing
 ## system packages are installed; otherwise the browser tests say what is missing.
 browser-tools:
 	@missing=""; \
