@@ -12,6 +12,7 @@ test and prints its report as JSON.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
 import json
 import os
@@ -170,9 +171,8 @@ def wait_for(url: str, timeout: float = 180.0, service: Service | None = None) -
     while time.monotonic() < deadline:
         if service is not None and service.process.poll() is not None:
             raise RuntimeError(f"{service.name} exited\n{service.tail()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
-            if answer.status == 200:
-                return
+        if _answers(urllib.request.Request(url), timeout=2) is not None:
+            return
         time.sleep(0.2)
     tail = service.tail() if service is not None else ""
     raise RuntimeError(f"{url} did not answer 200 within {timeout:.0f} s\n{tail}")
@@ -486,13 +486,33 @@ class Browser:
             return answer.status
 
 
+def _answers(request: urllib.request.Request, timeout: float) -> bytes | None:
+    """The body of a 200 (gunzipped), or None for any other answer or none at all."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            body = answer.read()
+            if answer.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return body if answer.status == 200 else None
+    except urllib.error.HTTPError as refused:
+        refused.close()  # it holds the connection
+    except OSError:
+        pass
+    return None
+
+
 def wait_until_served(url: str, needle: bytes, limit: float) -> float | None:
-    """Seconds until ``url`` contains ``needle``, or None when ``limit`` passed first."""
+    """Seconds until ``url`` contains ``needle``, or None when ``limit`` passed first.
+
+    Asks for gzip as podcast apps do: the micro-cache keeps one copy per
+    Accept-Encoding, and an identity request would find none and go to the app.
+    """
     started = time.monotonic()
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
     while time.monotonic() - started < limit:
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=10) as answer:
-            if needle in answer.read():
-                return time.monotonic() - started
+        body = _answers(request, timeout=10)
+        if body is not None and needle in body:
+            return time.monotonic() - started
         time.sleep(0.05)
     return None
 

@@ -52,9 +52,9 @@ server {{
 """
 
 
-def wrk(url: str, headers: dict[str, str]) -> dict:
+def wrk(url: str, headers: dict[str, str], seconds: int = SECONDS) -> dict:
     """requests/s and p99 latency (ms) of one wrk round; non-2xx/3xx answers counted."""
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -72,7 +72,12 @@ def wrk(url: str, headers: dict[str, str]) -> dict:
 
 
 def side_by_side(pairs: dict[str, tuple[str, dict]]) -> dict:
-    """Alternate the contenders round by round, so the machine's load hits both alike."""
+    """Alternate the contenders round by round, so the machine's load hits both alike.
+
+    A short unmeasured round first wakes every gunicorn worker (imports, first queries).
+    """
+    for url, headers in pairs.values():
+        wrk(url, headers, seconds=3)
     runs: dict[str, list[dict]] = {name: [] for name in pairs}
     for _ in range(ROUNDS):
         for name, (url, headers) in pairs.items():
