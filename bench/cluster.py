@@ -205,7 +205,15 @@ class Cluster:
         return create_app(app_overrides(self.env, self.workdir / "checker"))
 
     def logs(self) -> str:
-        return "\n".join(s.tail() for s in [self.nginx, *self.nodes, *self.consumers])
+        """The end of every process's output, and nginx's error log without repeats."""
+        services = "\n".join(s.tail() for s in [self.nginx, *self.nodes, *self.consumers])
+        error_log = self.workdir / "nginx" / "error.log"
+        lines = error_log.read_text(errors="replace").splitlines() if error_log.exists() else []
+        kinds = Counter(
+            re.sub(r"^\S+ \S+ |, client: .*|\d+#\d+: \*\d+ ", "", line) for line in lines
+        )
+        summary = "\n".join(f"{n} x {kind}" for kind, n in kinds.most_common(15))
+        return f"{services}\n--- nginx error.log ---\n{summary}"
 
 
 def app_environment(
@@ -635,14 +643,17 @@ def main() -> None:
     seconds = float(os.environ.get("CLUSTER_SECONDS", "60"))
     connections = int(os.environ.get("CLUSTER_CONNECTIONS", "200"))
     with tempfile.TemporaryDirectory(prefix="podhost-cluster-") as folder:
-        workdir = Path(folder)
+        workdir = Path(os.environ.get("CLUSTER_WORKDIR") or folder)  # keep the logs if set
+        workdir.mkdir(parents=True, exist_ok=True)
         server = seaweed.start_seaweedfs(seaweed.find_weed(), workdir / "seaweedfs")
         try:
             with (
                 postgres.temporary_database() as url,
                 running_cluster(workdir, url, server) as cluster,
             ):
-                print(json.dumps(drive(cluster, seconds, connections), indent=1))
+                report = drive(cluster, seconds, connections)
+                print(json.dumps(report, indent=1))
+                print(cluster.logs(), file=sys.stderr)
         finally:
             server.stop()
 

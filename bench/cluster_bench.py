@@ -94,7 +94,11 @@ def side_by_side(pairs: dict[str, tuple[str, dict]]) -> dict:
 
 
 def change_visible_after(cluster) -> float | None:
-    """Rename the show in the database (as the studio would), then poll through nginx."""
+    """Rename the show in the database (as the studio would), then poll through nginx.
+
+    Right after the feed rounds, so the micro-cache holds a page of some age up to
+    max-age; the rename must show within max-age plus FEED_LOCAL_SECONDS.
+    """
     from app.extensions import db
     from app.services.shows import get_show
 
@@ -135,12 +139,6 @@ def main() -> None:
                 with urllib.request.urlopen(request) as answer:
                     (workdir / "feed.xml.gz").write_bytes(answer.read())
                 static = f"http://127.0.0.1:{static_port}"
-                feeds = side_by_side(
-                    {
-                        "micro-cache": (feed, gzip),
-                        "static file": (f"{static}/static/feed.xml", gzip),
-                    }
-                )
                 media = side_by_side(
                     {
                         "app redirect": (
@@ -148,6 +146,12 @@ def main() -> None:
                             {"User-Agent": "AppleCoreMedia/1.0.0 (iPhone)"},
                         ),
                         "bare 302": (f"{static}/bare-302", {}),
+                    }
+                )
+                feeds = side_by_side(
+                    {
+                        "micro-cache": (feed, gzip),
+                        "static file": (f"{static}/static/feed.xml", gzip),
                     }
                 )
                 visible = change_visible_after(cluster)
