@@ -29,7 +29,7 @@ pytestmark = pytest.mark.cluster
 
 SECONDS = float(os.environ.get("PODHOST_CLUSTER_SECONDS", "60"))
 CONNECTIONS = int(os.environ.get("PODHOST_CLUSTER_CONNECTIONS", "200"))
-# A loaded two-core machine answers the visibility probe itself with some delay.
+# The micro-cache probe's own answer time on a loaded machine.
 PROBE_SLACK = 5.0
 
 
@@ -66,8 +66,11 @@ def test_one_node_lost_under_load_loses_nothing(cluster):
     assert report["objects_without_row"] == report["rows_without_object"] == [], context
 
     # The new episode reached both nodes at once, and the micro-cache within max-age.
-    for delay in report["seen_by_node_seconds"]:
-        assert delay is not None and delay <= FEED_LOCAL_SECONDS + PROBE_SLACK, context
+    for delay, slowest in zip(
+        report["seen_by_node_seconds"], report["slowest_probe_seconds"], strict=True
+    ):
+        # A probe queues behind 200 listeners: allow twice its slowest answer on top.
+        assert delay is not None and delay <= FEED_LOCAL_SECONDS + 2 * slowest + 1, context
     assert report["seen_through_proxy_seconds"] is not None, context
     assert report["seen_through_proxy_seconds"] <= FEED_MAX_AGE + FEED_LOCAL_SECONDS + PROBE_SLACK
 
