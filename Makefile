@@ -33,8 +33,9 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 ## oggenc (vorbis-tools) makes Ogg Vorbis test audio; PyAV's wheel has no Vorbis encoder.
-## Browser tests need Chromium (Debian's; Playwright cannot download one here), Java for the
-## Nu Html Checker, and axe-core + vnu-jar from npm (package-lock.json). As root, missing
+## The cluster test runs Debian's nginx-light in front of the app; backups need pg_dump of
+## the server's major version (PostgreSQL 15). Browser tests need Chromium (Debian's;
+## Playwright cannot download one here), Java for the Nu Html Checker, and axe-core + vnu-jar from npm (package-lock.json). As root, missing
 ## system packages are installed; otherwise the browser tests say what is missing.
 browser-tools:
 	@missing=""; \
@@ -42,6 +43,8 @@ browser-tools:
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v oggenc >/dev/null || missing="$$missing vorbis-tools"; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	command -v pg_dump >/dev/null || missing="$$missing postgresql-client-15"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import threading
+import time
+from collections.abc import Callable
 
+import redis
 from flask import Blueprint, Flask, copy_current_request_context, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,8 +27,6 @@ bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 DEFAULT_READY_TIMEOUT = 2.0
-# Shared by all requests; a check that hangs past its timeout keeps a thread busy, not a worker.
-_checks_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="readyz")
 
 
 def init_health(app: Flask) -> None:
@@ -50,11 +50,9 @@ def readyz():
     """Readiness: 200 when database, storage and queue answer in time, else 503 naming them."""
     timeout = current_app.config.get("READY_TIMEOUT", DEFAULT_READY_TIMEOUT)
     checks = {"database": check_database, "storage": check_storage, "queue": check_queue}
-    futures = {
-        name: _checks_pool.submit(copy_current_request_context(check))
-        for name, check in checks.items()
-    }
-    results = {name: _result(name, future, timeout) for name, future in futures.items()}
+    running = {name: _start(check) for name, check in checks.items()}
+    deadline = time.monotonic() + timeout
+    results = {name: _result(name, *run, deadline) for name, run in running.items()}
     failed = [name for name, status in results.items() if status != "ok"]
     body = {"status": "unavailable" if failed else "ok", "checks": results}
     if failed:
@@ -64,12 +62,24 @@ def readyz():
     return response, 503 if failed else 200
 
 
-def _result(name: str, future, timeout: float) -> str:
-    try:
-        return future.result(timeout=timeout)
-    except FutureTimeout:
-        log.warning("readiness check %s took longer than %s s", name, timeout)
+def _start(check: Callable[[], str]) -> tuple[threading.Thread, dict[str, str]]:
+    """Run one check in a thread of its own, so a hung dependency delays no other check.
+
+    A thread left hanging ends at its client's own timeout; it holds no worker.
+    """
+    outcome: dict[str, str] = {}
+    run = copy_current_request_context(lambda: outcome.setdefault("status", check()))
+    thread = threading.Thread(target=run, name="readyz", daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _result(name: str, thread: threading.Thread, outcome: dict[str, str], deadline: float) -> str:
+    thread.join(max(0.0, deadline - time.monotonic()))
+    if "status" not in outcome:
+        log.warning("readiness check %s did not answer in time", name)
         return "timeout"
+    return outcome["status"]
 
 
 def check_database() -> str:
@@ -104,8 +114,6 @@ def check_queue() -> str:
 
 
 def _ping_redis(url: str, timeout: float) -> str:
-    import redis
-
     client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
         client.ping()

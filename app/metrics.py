@@ -36,6 +36,7 @@ bp = Blueprint("metrics", __name__)
 log = logging.getLogger(__name__)
 
 ENDPOINT_KEY = "podhost.endpoint"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 FEED_PATH = re.compile(r"/[^/]+/feed\.xml")
 
 REQUESTS = Counter(
@@ -127,7 +128,9 @@ class RequestMetrics:
             return self.wsgi_app(environ, recording_start_response)
         finally:
             endpoint = environ.get(ENDPOINT_KEY) or _endpoint_outside_flask(environ)
-            REQUESTS.labels(endpoint, environ["REQUEST_METHOD"], status[0]).inc()
+            method = environ["REQUEST_METHOD"]
+            method = method if method in METHODS else "other"  # a client picks the method
+            REQUESTS.labels(endpoint, method, status[0]).inc()
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)
 
 

@@ -37,6 +37,9 @@ class HitBuffer:
         self._seconds = seconds
         self._rows: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        # Held while a batch is written, so the exit hook waits for the timer's batch
+        # instead of finding the list empty and letting the process end mid-INSERT.
+        self._writing = threading.Lock()
         self._timer: threading.Timer | None = None
         self._exit_hook = False
 
@@ -67,6 +70,10 @@ class HitBuffer:
 
     def flush(self) -> int:
         """Write everything queued in one transaction; on failure keep it for the next try."""
+        with self._writing:
+            return self._write()
+
+    def _write(self) -> int:
         with self._lock:
             rows, self._rows = self._rows, []
         if not rows:

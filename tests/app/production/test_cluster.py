@@ -9,6 +9,7 @@ producer uploads an episode through nginx; half-way one node is stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.cluster
 
 SECONDS = float(os.environ.get("PODHOST_CLUSTER_SECONDS", "60"))
 CONNECTIONS = int(os.environ.get("PODHOST_CLUSTER_CONNECTIONS", "200"))
-# A loaded two-core machine answers the visibility probe itself with some delay.
+# The micro-cache probe's own answer time on a loaded machine.
 PROBE_SLACK = 5.0
 
 
@@ -44,7 +45,9 @@ def cluster(seaweedfs, tmp_path):
 
 
 def test_one_node_lost_under_load_loses_nothing(cluster):
+    check_metrics(cluster)
     report = drive(cluster, SECONDS, CONNECTIONS)
+    print(json.dumps(report, indent=1))  # the figures bench/README.md quotes (pytest -s)
     context = f"{report}\n{cluster.logs()}"
 
     # Every answer the proxy gave succeeded, before and after the node stopped.
@@ -63,19 +66,23 @@ def test_one_node_lost_under_load_loses_nothing(cluster):
     assert report["objects_without_row"] == report["rows_without_object"] == [], context
 
     # The new episode reached both nodes at once, and the micro-cache within max-age.
-    for delay in report["seen_by_node_seconds"]:
-        assert delay is not None and delay <= FEED_LOCAL_SECONDS + PROBE_SLACK, context
+    for delay, slowest in zip(
+        report["seen_by_node_seconds"], report["slowest_probe_seconds"], strict=True
+    ):
+        # A probe queues behind 200 listeners: allow twice its slowest answer on top.
+        assert delay is not None and delay <= FEED_LOCAL_SECONDS + 2 * slowest + 1, context
     assert report["seen_through_proxy_seconds"] is not None, context
     assert report["seen_through_proxy_seconds"] <= FEED_MAX_AGE + FEED_LOCAL_SECONDS + PROBE_SLACK
 
 
-def test_metrics_are_summed_over_workers_and_kept_off_the_proxy(cluster):
+def check_metrics(cluster) -> None:
     """prometheus_client's multiprocess mode under real gunicorns with two workers each.
 
     One scrape of a node answers for all its workers: over both nodes, the
-    redirects counted equal the redirects the listeners received.
+    redirects counted equal the redirects the listeners received. (A short
+    load of its own first, with no node stopped; the cluster is the main test's.)
     """
-    report = drive(cluster, 6, 8, stop_node=False)
+    report = drive(cluster, 6, 8, scenario=False)
     assert report["server_errors"] == 0 and report["errors"] == {}, report
     assert scrape(f"{cluster.base_url}/metrics")[0] == 404  # nginx keeps it off the public side
     assert scrape(f"{cluster.node_url(0)}/metrics", token=None)[0] == 404

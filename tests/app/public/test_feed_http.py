@@ -31,10 +31,19 @@ class Spy:
         return self.wsgi_app(environ, start_response)
 
 
+def fast_path_of(app) -> FeedFastPath | None:
+    """The fast path among the app's WSGI layers (the metrics layer wraps it: app/metrics.py)."""
+    layer = app.wsgi_app
+    while layer is not None and not isinstance(layer, FeedFastPath):
+        layer = getattr(layer, "wsgi_app", None)
+    return layer
+
+
 @pytest.fixture
 def spy(app) -> Spy:
-    assert isinstance(app.wsgi_app, FeedFastPath)
-    app.wsgi_app.wsgi_app = spy = Spy(app.wsgi_app.wsgi_app)
+    fast_path = fast_path_of(app)
+    assert fast_path is not None
+    fast_path.wsgi_app = spy = Spy(fast_path.wsgi_app)
     return spy
 
 
@@ -42,7 +51,7 @@ def spy(app) -> Spy:
 def flask_only(app_config):
     """A second web process on the same database with the fast path turned off."""
     other = create_app({**app_config, "FEED_FAST_PATH": False})
-    assert not isinstance(other.wsgi_app, FeedFastPath)
+    assert fast_path_of(other) is None
     yield other
     with other.app_context():
         db.session.remove()
