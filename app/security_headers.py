@@ -68,7 +68,8 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     for name, value in answer_headers(request.path).items():
         headers.setdefault(name, value)
-    html = response.mimetype == "text/html"
+    # A 304 or 204 has no body; a 304 keeps the headers of the page it confirms.
+    html = response.mimetype == "text/html" and response.status_code not in (204, 304)
     if area == "studio":
         if html:
             headers["Cache-Control"] = "no-store"
