@@ -113,7 +113,7 @@ def policy_for(area: str, embed_origins: tuple[str, ...], upload_from: str | Non
                 "script-src 'self'",
                 # The theme's colours are one <style> block built from checked values.
                 "style-src 'self' 'unsafe-inline'",
-                "img-src 'self'",
+                "img-src 'self' data:",  # data: for the empty favicon, which asks for nothing
                 "media-src *",
                 "base-uri 'none'",
                 "form-action 'none'",
