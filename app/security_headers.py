@@ -68,7 +68,8 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     for name, value in answer_headers(request.path).items():
         headers.setdefault(name, value)
-    html = response.mimetype == "text/html"
+    # A 304 or 204 has no body; a 304 keeps the headers of the page it confirms.
+    html = response.mimetype == "text/html" and response.status_code not in (204, 304)
     if area == "studio":
         if html:
             headers["Cache-Control"] = "no-store"
@@ -112,7 +113,7 @@ def policy_for(area: str, embed_origins: tuple[str, ...], upload_from: str | Non
                 "script-src 'self'",
                 # The theme's colours are one <style> block built from checked values.
                 "style-src 'self' 'unsafe-inline'",
-                "img-src 'self'",
+                "img-src 'self' data:",  # data: for the empty favicon, which asks for nothing
                 "media-src *",
                 "base-uri 'none'",
                 "form-action 'none'",
