@@ -2,9 +2,9 @@
 
 Home, show, episode, search, the feed opened in a browser (its XSLT page) and the
 embed, at 320, 390 and 1280 CSS px: no sideways scrolling (WCAG 2.1 1.4.10), no axe
-violations, no console errors, no Nu Html Checker errors. The 390 px views are kept
-as screenshots under ``test-artefacts/screenshots`` (``PODHOST_ARTEFACTS`` moves
-them), from which ``docs/screenshots`` in the README is copied.
+violations, no console errors, no Nu Html Checker errors. The 390 and 1280 px views
+are kept as screenshots under ``test-artefacts/screenshots`` (``PODHOST_ARTEFACTS``
+moves them); the 390 px ones are copied to ``docs/screenshots`` for the README.
 """
 
 from __future__ import annotations
@@ -88,10 +88,11 @@ def test_listener_pages_fit_and_pass_the_checkers(browser, listed, tmp_path, lan
             failures[name] = found
         files.append(tmp_path / f"{name}.html")
         files[-1].write_text(page.content())
-        if width == 390:
+        if width in (390, 1280):
             folder = ARTEFACTS / "screenshots"
             folder.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=folder / f"{name}-{language}-390.png", full_page=name != "embed")
+            shot = folder / f"{name}-{language}-{width}.png"
+            page.screenshot(path=shot, full_page=name != "embed")
     context.close()
     assert failures == {}
     assert errors == []
