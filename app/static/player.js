@@ -212,5 +212,33 @@
     }
   }
 
+  /* The embed's scrolling part (chapters, transcript) ends where a line ends, so the
+     frame never shows half a line at its bottom: its height is cut back to the last
+     row that fits whole. Rows inside the transcript's own scrolling list count only
+     as far as the list shows them. */
+  function fitWholeRows() {
+    var extras = document.querySelector("body.full .extras");
+    if (!extras) { return; }
+    extras.style.flex = "";
+    extras.style.height = "";
+    var box = extras.getBoundingClientRect();
+    var list = extras.querySelector(".transcript ol");
+    var listBottom = list ? list.getBoundingClientRect().bottom : Infinity;
+    var best = 0;
+    extras.querySelectorAll("h2, p, label, input, nav li, .transcript ol, .transcript li")
+      .forEach(function (row) {
+        var bottom = row.getBoundingClientRect().bottom;
+        if (row.parentElement === list && bottom > listBottom + 0.5) { return; }
+        var height = bottom - box.top + extras.scrollTop;
+        if (height <= box.height + 0.5 && height > best) { best = height; }
+      });
+    if (best > 0) {
+      extras.style.flex = "none";
+      extras.style.height = Math.floor(best + 1) + "px";
+    }
+  }
+
   document.querySelectorAll("[data-player]").forEach(enhance);
+  fitWholeRows();
+  window.addEventListener("resize", fitWholeRows);
 })();

@@ -292,6 +292,7 @@ def world(app, show, audio_dir) -> World:
             "language": "sv",
             "fmt": "vtt",
             "filename": "site.css",
+            "width": 320,  # a cover's size (public.cover)
         }
     real["key"] = next(key for key in stored_keys(app) if key.endswith(".mp3"))
     missing = {

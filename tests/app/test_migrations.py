@@ -60,6 +60,33 @@ def test_transcripts_stored_before_0010_are_indexed_by_the_upgrade(app, show, au
         ]
 
 
+def test_0019_makes_existing_episodes_searchable_without_diacritics(app, show, audio_dir):
+    """Episodes indexed before 0019 are found by “rosengard” after it, on both backends."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+
+    from app.services.episodes import add_episode
+    from app.services.search import search_episodes
+
+    def found(query: str) -> list[str]:
+        return [hit.episode_title for hit in search_episodes(query)]
+
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0015_import_message_codes")
+        try:
+            with (audio_dir / "tone.mp3").open("rb") as audio:
+                add_episode(
+                    show, audio, title="Rosengård", published_at=datetime(2025, 1, 1, tzinfo=UTC)
+                )
+            db.session.remove()
+        finally:
+            upgrade()
+        assert found("rosengard") == ["Rosengård"]
+        assert found("ROSENGÅRD") == ["Rosengård"]
+
+
 def test_0014_gives_existing_alternates_their_codecs(app, show, audio_dir):
     """Rows from before 0014 get codecs from their stored file's extension, chosen by the probe."""
     from flask_migrate import downgrade, upgrade
