@@ -55,6 +55,8 @@ def base_config(database_url: str, storage_url: str, instance: Path, **extra) ->
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "ANALYTICS_BUFFER_SECONDS": 0,  # each hit in its request; batching has its own tests
         "ANNOUNCE_ON_COMMIT": False,  # no pings to the public hub; tests/app/feeds/test_websub.py
+        # Uploads as they are; tests/app/processing turns processing on (issue 16).
+        "AUDIO_PROCESSING": False,
         **extra,
     }
 
