@@ -20,6 +20,7 @@ An episode whose audio is not ready stays out of the feed (:func:`audio_ready`).
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 import tempfile
 import time
@@ -111,6 +112,7 @@ def enqueue_processing(episode_id: int) -> None:
     try:
         process_episode_audio(episode_id)
     except Exception:  # the upload itself succeeded; its audio's state says what failed
+        db.session.rollback()
         log.exception("processing the audio of episode %s failed", episode_id)
 
 
@@ -158,7 +160,7 @@ def process_episode_audio(episode_id: int, progress: Progress | None = None) -> 
             log.info("episode %s: audio job stopped, the episode changed meanwhile", episode_id)
             return None
         except AudioProblem as problem:
-            return _fail(episode_id, generation, problem.code)
+            return _fail(episode_id, generation, problem.code, problem.values)
         except ObjectNotFound:
             return _fail(episode_id, generation, MASTER_MISSING)
         except StorageError:
@@ -233,13 +235,20 @@ def _tags(episode: Episode) -> TagsToWrite:
     )
 
 
-def _fail(episode_id: int, generation: int, reason: str) -> str | None:
-    """Record a refusal on the row, unless the row moved on (deleted, new audio)."""
+def _fail(episode_id: int, generation: int, reason: str, values: dict | None = None) -> str | None:
+    """Record a refusal (its figures as a note) on the row, unless the row moved on."""
     db.session.rollback()
+    figures = {
+        k: float(v)
+        for k, v in (values or {}).items()
+        if isinstance(v, int | float) and math.isfinite(v)  # JSON has no infinities
+    }
     changed = db.session.execute(
         update(EpisodeAudio)
         .where(EpisodeAudio.episode_id == episode_id, EpisodeAudio.generation == generation)
-        .values(state=FAILED, reason=reason, progress=0.0)
+        .values(
+            state=FAILED, reason=reason, progress=0.0, notes=[{"code": reason, "values": figures}]
+        )
     ).rowcount
     db.session.commit()
     log.info("episode %s: audio refused (%s)", episode_id, reason)
@@ -343,7 +352,7 @@ def _record(row: EpisodeAudio, result: MasteringResult, target: float) -> None:
 
 
 def _finite(value: float) -> float | None:
-    return round(value, 2) if value == value and abs(value) != float("inf") else None
+    return round(value, 2) if math.isfinite(value) else None
 
 
 def master_download(episode: Episode) -> StoredFile | None:
