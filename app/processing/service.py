@@ -102,16 +102,25 @@ def queue_audio(episode: Episode, master: StoredFile, *, normalise: bool | None 
 
 
 def enqueue_processing(episode_id: int) -> None:
-    """Hand the job to the task queue. Until the queue exists, this runs it here and now.
+    """Hand the job to the task queue (app.jobs, job ``process_audio``), after the commit.
 
-    The seam the jobs branch replaces with its enqueue call. Run inline, a
-    failure is recorded on the episode (and logged), never raised to the upload.
+    Where the queue is not installed (this branch before the jobs branch is
+    merged), the job runs here and now. Either way a failure is recorded on the
+    episode's audio row and logged, never raised to the upload: the upload
+    itself succeeded, and the studio shows what became of its audio.
     """
     if not processing_enabled():
         return
     try:
-        process_episode_audio(episode_id)
-    except Exception:  # the upload itself succeeded; its audio's state says what failed
+        from app.jobs import enqueue  # type: ignore[import-not-found]
+    except ImportError:
+        enqueue = None
+    try:
+        if enqueue is not None:
+            enqueue("process_audio", episode_id=episode_id)
+        else:
+            process_episode_audio(episode_id)
+    except Exception:  # the row stays queued or failed; the studio says which
         db.session.rollback()
         log.exception("processing the audio of episode %s failed", episode_id)
 
