@@ -364,10 +364,11 @@ def _finite(value: float) -> float | None:
     return round(value, 2) if math.isfinite(value) else None
 
 
-def master_download(episode: Episode) -> StoredFile | None:
-    """The file as uploaded, for the show's members (None for episodes made before processing)."""
+def master_download(episode: Episode) -> StoredFile:
+    """The file as uploaded, for the show's members: the master, or for an episode
+    made before processing (or with it off), its audio, which was never changed."""
     row = episode.audio_processing
-    return row.master if row is not None else None
+    return row.master if row is not None else episode.audio
 
 
 __all__ = [

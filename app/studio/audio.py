@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from app.delivery.ranges import plan_answer, ranged_response
 from app.extensions import db
-from app.processing import enqueue_processing, queue_audio
+from app.processing import enqueue_processing, master_download, queue_audio
 from app.services import editing
 from app.services.feed_cache import mark_stale
 from app.services.files import MediaFile
@@ -26,16 +26,13 @@ ALTERNATES = ("", "aac", "opus")
 def download_master(show_slug: str, episode_id: int) -> Response:
     """The file as uploaded, for the show's members (any role).
 
-    :raise 404: for another show's episode, or one made before processing kept masters.
+    :raise 404: for another show's episode.
     """
     show = studio_show(show_slug)
-    episode = editing.get_episode(show, episode_id)
-    row = episode.audio_processing
-    if row is None:
-        abort(404)
-    stored = MediaFile.of(row.master, None)
+    master = master_download(editing.get_episode(show, episode_id))
+    stored = MediaFile.of(master, None)
     response = ranged_response(stored, current_storage(), request, plan_answer(stored, request))
-    name = row.master.original_filename or stored.storage_key.rsplit("/", 1)[-1]
+    name = master.original_filename or stored.storage_key.rsplit("/", 1)[-1]
     response.headers["Content-Disposition"] = _attachment(name)
     response.headers["Cache-Control"] = "private, no-store"  # a member's file, not the public's
     return response

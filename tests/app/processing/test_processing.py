@@ -7,6 +7,7 @@ PostgreSQL); loudness of what the feed serves is read back with pyloudnorm.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from app.models import EpisodeAudio, StoredFile
 from app.processing import FAILED, QUEUED, READY, process_episode_audio, queue_audio
 from app.services import editing
 from app.services.shows import get_show
+from app.services.storage_sweep import sweep_storage
 from media.mastering import MasteringSettings, master_audio
 from tests.app.conftest import stored_keys
 from tests.support.programme import integrated_loudness, programme, true_peak
@@ -67,6 +69,8 @@ def test_a_wav_master_is_published_as_an_mp3_at_minus_16(
         assert row.loudness_before == pytest.approx(integrated_loudness(master), abs=0.5)
         assert row.master.mime_type == "audio/wav"  # kept for the members
         assert row.master.storage_key in stored_keys(app)
+        # The sweep knows every key processing wrote: master and MP3 are rows' keys.
+        assert sweep_storage(delete=False, grace=timedelta(0)).orphans == []
 
 
 def test_an_mp3_already_at_minus_16_is_published_byte_for_byte(
