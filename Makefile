@@ -7,7 +7,7 @@ PORT ?= 5000
 # Tests run in parallel, one process per core (at most 4): each has its own database and SeaweedFS.
 PYTEST_ARGS ?= -q -n auto --maxprocesses 4
 
-.PHONY: demo test lint venv browser-tools studio-css
+.PHONY: demo test lint venv browser-tools studio-css bench-audio
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,11 @@ browser-tools:
 ## (design/refresh-designsystemet.sh). The result is committed; the app never runs npm.
 studio-css:
 	npm run -s studio-css
+
+## The audio benchmark (bench/audio_bench.py) compares against Debian's ffmpeg program,
+## which nothing else needs; as root it is installed when missing. Not part of CI.
+bench-audio: venv
+	@command -v ffmpeg >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q ffmpeg; }
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python bench/audio_bench.py

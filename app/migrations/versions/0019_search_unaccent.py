@@ -15,7 +15,7 @@ Create Date: 2026-12-01
 from alembic import op
 
 revision = "0019_search_unaccent"
-down_revision = "0016_session_generation"
+down_revision = "0018_audio_processing"
 branch_labels = None
 depends_on = None
 
