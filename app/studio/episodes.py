@@ -428,7 +428,7 @@ def episode_artwork(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The artwork is saved."), "#artwork")
+    return _back(show, episode_id, _("The artwork is saved."), "#artwork-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/transcripts")
@@ -447,7 +447,7 @@ def episode_transcript(show_slug: str, episode_id: int):
             editing.remove_transcript(
                 show, episode_id, language, lock_version=_lock_version(), editor=editor
             )
-            return _back(show, episode_id, _("The transcript is removed."), "#transcripts")
+            return _back(show, episode_id, _("The transcript is removed."), "#transcripts-section")
         source = _upload("transcript")
         if source is None:
             raise InvalidInput(
@@ -464,7 +464,7 @@ def episode_transcript(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The transcript is saved."), "#transcripts")
+    return _back(show, episode_id, _("The transcript is saved."), "#transcripts-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/alternates")
@@ -492,7 +492,7 @@ def add_alternate(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The other audio format is saved."), "#alternates")
+    return _back(show, episode_id, _("The other audio format is saved."), "#alternates-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/alternates/<int:alternate_id>/remove")
@@ -514,7 +514,7 @@ def remove_alternate(show_slug: str, episode_id: int, alternate_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("“%(name)s” is removed.", name=name), "#alternates")
+    return _back(show, episode_id, _("“%(name)s” is removed.", name=name), "#alternates-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/chapters/import")
@@ -571,7 +571,7 @@ def replace_audio(show_slug: str, episode_id: int):
         show,
         episode_id,
         _("The audio is replaced."),
-        "#audio",
+        "#audio-section",
         chapters=replaced.chapters_from_file or bool(replaced.dropped_chapters),
         notes=_replacement_notes(replaced),
     )
