@@ -8,14 +8,21 @@ Screenshots go to ``PODHOST_SCREENSHOTS`` (default ``test-artifacts/screenshots`
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from app.extensions import db
-from app.models import Chapter, Episode, EpisodeDraft
+from app.models import (
+    Chapter,
+    DailyCountryDownloads,
+    DailyDownloads,
+    Episode,
+    EpisodeDraft,
+    utcnow,
+)
 from app.services.episodes import add_episode
 from tests.app.browser.conftest import TRANSCRIPT_SV, wait_for
 from tests.app.browser.test_editor import log_in_with_keyboard
@@ -178,12 +185,31 @@ def test_editor_and_statistics_fit_a_phone_and_pass_axe(
     page, app, site, producer, draft_id, long_audio
 ):
     with app.app_context(), long_audio.open("rb") as audio:
-        add_episode(
+        episode = add_episode(
             "testpodden",
             audio,
             title="Ett avsnitt med en mycket lång titel om Lindängens upprustning",
             published_at=datetime(2025, 6, 1, tzinfo=UTC),
         )
+        today = utcnow().date()
+        for back in range(400):  # a year of made-up counts, so the charts have bars
+            day = today - timedelta(days=back)
+            downloads = 20 + (back * 37) % 60
+            db.session.add(
+                DailyDownloads(
+                    day=day,
+                    episode_id=episode.id,
+                    app="Apple Podcasts",
+                    platform="Apple iPhone",
+                    downloads=downloads,
+                )
+            )
+            db.session.add(
+                DailyCountryDownloads(
+                    day=day, episode_id=episode.id, country="SE", downloads=downloads
+                )
+            )
+        db.session.commit()
     log_in_with_keyboard(page, site.url, producer)
     base = f"{site.url}/studio/testpodden"
     failures = {}
