@@ -118,7 +118,8 @@ def _editor_with_draft(show: Show, episode: Episode):
     if request.args.get("draft") == "restore":
         return _editor(show, episode, _draft_form(draft), draft=draft, restored=True)
     typed = _typed_fields(saved)
-    offer = episode_drafts.differs(draft, typed, set(typed) | set(draft.fields))
+    names = (set(typed) | set(draft.fields)) - {"lock_version"}
+    offer = episode_drafts.differs(draft, typed, names)
     return _editor(show, episode, saved, draft=draft if offer else None)
 
 
