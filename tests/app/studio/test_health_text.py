@@ -59,7 +59,7 @@ def broken_show(app, show) -> str:
 
 def health_items(page: str, kind: str = "missing") -> list[str]:
     """The readiness section's items: what is missing, or (``advice``) worth fixing."""
-    found = re.search(rf"<ul data-{kind}>(.*?)</ul>", page, re.S)
+    found = re.search(rf"<ul[^>]* data-{kind}>(.*?)</ul>", page, re.S)
     return [unescape(item) for item in re.findall(r"<li.*?</li>", found.group(1), re.S)]
 
 
