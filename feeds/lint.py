@@ -119,8 +119,8 @@ def lint_feed(data: bytes, context: LintContext | None = None) -> list[Finding]:
         return [Finding(ERROR, "not-rss", "The feed is not RSS 2.0 (no rss/channel).")]
     return [
         *_channel_findings(channel),
-        *_stand_in_findings(channel, context),
         *_artwork_findings(channel, context),
+        *_stand_in_findings(channel, context),
         *_item_findings(channel, context),
         *_url_findings(root),
     ]

@@ -19,7 +19,8 @@ BOTTOM = 28  # room for the date labels
 RIGHT = 12
 MAX_BAR = 56
 TICKS = 4  # value lines above zero, at most
-LABEL_WIDTH = 64  # room one date label needs, in chart units
+CHAR_WIDTH = 7.5  # a 12-unit font's average character, in chart units
+LABEL_GAP = 16  # between two date labels
 
 
 @dataclass(frozen=True)
@@ -134,21 +135,19 @@ def _labels(bars: list[Bar], plot_width: float) -> list[Label]:
     """Every n-th bar's label so none overlap; the last bar is always labelled."""
     if not bars:
         return []
-    room = max(int(plot_width // LABEL_WIDTH), 1)
+    label_width = max(len(bar.point.label) for bar in bars) * CHAR_WIDTH + LABEL_GAP
+    room = max(int(plot_width // label_width), 1)
     every = max(math.ceil(len(bars) / room), 1)
     chosen = list(range(len(bars) - 1, -1, -every))[::-1]
     labels = []
     for index in chosen:
         bar = bars[index]
         centre = bar.x + bar.width / 2
+        half = len(bar.point.label) * CHAR_WIDTH / 2
         anchor = "middle"
-        if len(bars) > 1 and index == 0 and centre - LABEL_WIDTH / 2 < 0:
+        if centre - half < 0:
             anchor = "start"
-        if (
-            len(bars) > 1
-            and index == len(bars) - 1
-            and centre + LABEL_WIDTH / 2 > plot_width + LEFT
-        ):
+        elif centre + half > plot_width + LEFT + RIGHT:
             anchor = "end"
         labels.append(Label(x=round(centre, 2), text=bar.point.label, anchor=anchor))
     return labels

@@ -41,8 +41,9 @@ def _points(report: analytics_reports.Report) -> list[Point]:
         if bucket.start == bucket.end:
             short = format_skeleton("MMMd", bucket.start, locale=locale)
             long = format_date(bucket.start, "long", locale=locale)
-        else:
-            short = format_skeleton("yyMMM", bucket.start, locale=locale)
+        else:  # a month: its year only where a year begins, and on the first bar
+            with_year = bucket.start.month == 1 or not points
+            short = format_skeleton("yyMMM" if with_year else "MMM", bucket.start, locale=locale)
             long = format_skeleton("yMMMM", bucket.start, locale=locale)
         points.append(Point(short, long, bucket.downloads))
     return points

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Episode
 from app.services.feed import cached_feed
-from app.services.shows import get_show
+from app.services.shows import DEFAULT_CATEGORY, get_show
 from app.storage import current_storage
 from app.urls import media_url
 from feeds.lint import Artwork, Finding, LintContext, lint_feed
@@ -36,7 +36,7 @@ def feed_health(show_slug: str) -> list[Finding]:
         if _is_placeholder(show.image.storage_key, show.image.size):
             context.placeholder_artwork.add(media_url(show.image))
     if not show.category_chosen:
-        context.default_category = show.category
+        context.default_category = DEFAULT_CATEGORY
     episodes = db.session.scalars(
         select(Episode).options(joinedload(Episode.audio)).where(Episode.show_id == show.id)
     )

@@ -119,7 +119,8 @@ def _editor_with_draft(show: Show, episode: Episode):
     if request.args.get("draft") == "restore":
         return _editor(show, episode, _draft_form(draft), draft=draft, restored=True)
     typed = _typed_fields(saved)
-    offer = episode_drafts.differs(draft, typed, set(typed) | set(draft.fields))
+    names = (set(typed) | set(draft.fields)) - {"lock_version"}
+    offer = episode_drafts.differs(draft, typed, names)
     return _editor(show, episode, saved, draft=draft if offer else None)
 
 
@@ -429,7 +430,7 @@ def episode_artwork(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The artwork is saved."), "#artwork")
+    return _back(show, episode_id, _("The artwork is saved."), "#artwork-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/transcripts")
@@ -448,7 +449,7 @@ def episode_transcript(show_slug: str, episode_id: int):
             editing.remove_transcript(
                 show, episode_id, language, lock_version=_lock_version(), editor=editor
             )
-            return _back(show, episode_id, _("The transcript is removed."), "#transcripts")
+            return _back(show, episode_id, _("The transcript is removed."), "#transcripts-section")
         source = _upload("transcript")
         if source is None:
             raise InvalidInput(
@@ -465,7 +466,7 @@ def episode_transcript(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The transcript is saved."), "#transcripts")
+    return _back(show, episode_id, _("The transcript is saved."), "#transcripts-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/alternates")
@@ -493,7 +494,7 @@ def add_alternate(show_slug: str, episode_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("The other audio format is saved."), "#alternates")
+    return _back(show, episode_id, _("The other audio format is saved."), "#alternates-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/alternates/<int:alternate_id>/remove")
@@ -515,7 +516,7 @@ def remove_alternate(show_slug: str, episode_id: int, alternate_id: int):
         )
     except ServiceError as exc:
         return _file_error(show, episode_id, exc)
-    return _back(show, episode_id, _("“%(name)s” is removed.", name=name), "#alternates")
+    return _back(show, episode_id, _("“%(name)s” is removed.", name=name), "#alternates-section")
 
 
 @bp.post("/<show_slug>/episodes/<int:episode_id>/chapters/import")
@@ -572,7 +573,7 @@ def replace_audio(show_slug: str, episode_id: int):
         show,
         episode_id,
         _("The audio is replaced."),
-        "#audio",
+        "#audio-section",
         chapters=replaced.chapters_from_file or bool(replaced.dropped_chapters),
         notes=_replacement_notes(replaced),
     )

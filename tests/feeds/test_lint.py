@@ -128,11 +128,36 @@ def test_description_over_4000_bytes():
 
 
 def test_invalid_category():
-    data = render_feed(replace(full_show(), category="Kommun", subcategory=None), [], now=NOW)
+    episodes = [full_episode()]
+    show = replace(full_show(), category="Kommun", subcategory=None)
+    data = render_feed(show, episodes, now=NOW)
     assert codes(data) == ["invalid-category"]
     assert lint_feed(data)[0].params == {"category": "Kommun"}
-    data = render_feed(replace(full_show(), subcategory="Documentary"), [], now=NOW)
+    data = render_feed(replace(full_show(), subcategory="Documentary"), episodes, now=NOW)
     assert codes(data) == ["invalid-category"]
+
+
+def test_stand_ins_are_findings():
+    """What a host fills in is valid RSS but not the producer's show."""
+    show = replace(full_show(), description=full_show().title, author=full_show().title)
+    url = show.image_url
+    context = LintContext(placeholder_artwork={url}, default_category=show.category)
+    assert codes(render_feed(show, [], now=NOW), context) == [
+        "description-is-title",
+        "author-is-title",
+        "default-category",
+        "placeholder-artwork",
+        "no-episodes",
+    ]
+    # The same category, chosen by the producer, is no stand-in.
+    assert full_show().category == show.category
+    assert codes(render_feed(full_show(), [full_episode()], now=NOW), LintContext()) == []
+
+
+def test_an_episode_description_that_is_its_title_is_named():
+    episode = replace(full_episode(), description=full_episode().title)
+    findings = lint_feed(render_feed(full_show(), [episode], now=NOW))
+    assert [(f.severity, f.code) for f in findings] == [("warning", "episode-description-is-title")]
 
 
 def test_enclosure_length_must_match_the_stored_file():

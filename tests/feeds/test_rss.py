@@ -236,8 +236,11 @@ def test_last_build_date_is_the_newest_episode_not_the_clock() -> None:
 
 
 def test_empty_feed_is_valid_and_deterministic() -> None:
-    data = render_feed(make_show(), [], now=NOW)
-    assert data == render_feed(make_show(), [])
+    changed = datetime(2025, 4, 2, 9, 30, tzinfo=UTC)
+    data = render_feed(make_show(updated_at=changed), [], now=NOW)
+    assert data == render_feed(make_show(updated_at=changed), [])
+    # Its lastBuildDate is when the show last changed, not 1970 and not the clock.
+    assert parse_lxml(data).findtext("channel/lastBuildDate") == "Wed, 02 Apr 2025 09:30:00 +0000"
     feed = parse_podcastparser(data)
     assert feed["title"] == "Kommunpodden"
     assert feed["episodes"] == []

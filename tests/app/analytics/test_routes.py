@@ -48,7 +48,7 @@ def test_studio_page_charts_compares_and_ranks(app, studio, show, downloaded):
     assert '<title id="show-chart-wide-title">' in html
     assert "12 downloads in total" in html
     # Gammalt: 7 in its first 7 days, 11 in 30; Nytt: too young for either window.
-    cells = re.findall(r'<td class="number" data-label="[^"]+">([^<]+)</td>', html)
+    cells = re.findall(r'<td class="number numeric" data-label="[^"]+">([^<]+)</td>', html)
     assert cells == ["not yet", "not yet", "1", "7", "11", "11"]  # newest first
     assert "not yet" in html
     assert "Pocket Casts" in html and "AppleCoreMedia" in html and "Unknown" in html
@@ -75,7 +75,7 @@ def test_each_period_has_one_bar_per_day_with_values_on_the_axis(
     widths = [float(w) for w in re.findall(r'class="chart-bar"[^>]*width="([\d.]+)"', chart)]
     assert max(widths) <= 56
     # The text alternative has the same numbers as the bars.
-    start = html.index('<details class="chart-table">')
+    start = html.index('<details class="chart-table')
     table = html[start : html.index("</details>", start)]
     assert table.count("<tr><td>") == bars
     assert 'aria-current="page">' + (f"{days} day" if days == 1 else f"{days} days") in html
@@ -85,9 +85,9 @@ def test_a_year_is_shown_by_month(studio, show, downloaded):
     html = studio.get(f"/studio/{show}/analytics?days=365").get_data(as_text=True)
     assert chart_of(html).count('class="chart-bar"') in (12, 13)
     # Gammalt's 11 downloads 30 to 40 days ago fall in one or two months of the table.
-    start = html.index('<details class="chart-table">')
+    start = html.index('<details class="chart-table')
     table = html[start : html.index("</details>", start)]
-    rows = re.findall(r'<tr><td>[^<]+</td><td class="number">(\d+)</td></tr>', table)
+    rows = re.findall(r'<tr><td>[^<]+</td><td class="number numeric">(\d+)</td></tr>', table)
     assert sum(int(n) for n in rows) == 11
 
 

@@ -170,7 +170,7 @@ def test_an_uploaded_format_is_listed_and_in_the_feed(studio, app, show, episode
 
     response = add(studio, app, show, episode_id, m4a, "avsnitt.m4a", title="AAC, mindre fil")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(edit_url(show, episode_id) + "#alternates")
+    assert response.headers["Location"].endswith(edit_url(show, episode_id) + "#alternates-section")
     response = add(studio, app, show, episode_id, opus, "avsnitt.opus", title="")
     assert response.status_code == 302
 
@@ -263,7 +263,7 @@ def test_remove_deletes_the_row_and_the_stored_object(studio, app, show, episode
     response = remove(studio, app, show, episode_id, m4a_id)
 
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("#alternates")
+    assert response.headers["Location"].endswith("#alternates-section")
     assert [a[3] for a in alternates(app, episode_id)] == [opus_key]
     keys = stored_keys(app)
     assert m4a_key not in keys and opus_key in keys

@@ -51,7 +51,9 @@ def test_a_transcript_attached_from_the_editor_keeps_every_typed_character(
         edit_url(show, episode_id, "transcripts"), data=data, content_type="multipart/form-data"
     )
     assert response.status_code == 302
-    assert response.location.endswith(f"{edit_url(show, episode_id)}?draft=restore#transcripts")
+    assert response.location.endswith(
+        f"{edit_url(show, episode_id)}?draft=restore#transcripts-section"
+    )
     page = studio.get(response.location).get_data(as_text=True)
     assert "The transcript is saved." in page
     assert NOTES in page

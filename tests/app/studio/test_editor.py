@@ -774,7 +774,7 @@ def test_episode_list_shows_status_time_and_health(studio, app, show, episode_id
     page = studio.get(f"/studio/{show}/?lang=en").get_data(as_text=True)
     assert f'href="{edit_url(show, episode_id)}"' in page
     assert "Published" in page and "0:03" in page
-    assert "Feed health" in page
+    assert "Ready for Apple Podcasts and Spotify?" in page
     published = episode_row(app, episode_id).published_at.astimezone(ZoneInfo("Europe/Stockholm"))
     assert published.strftime("%-I:%M") in page or published.strftime("%H:%M") in page
 

@@ -57,40 +57,49 @@ def broken_show(app, show) -> str:
     return show
 
 
-def health_items(page: str) -> list[str]:
-    """The feed health list's items, the only list items on the page with a <strong> label."""
-    return [unescape(item) for item in re.findall(r"<li><strong>.*?</li>", page, re.S)]
+def health_items(page: str, kind: str = "missing") -> list[str]:
+    """The readiness section's items: what is missing, or (``advice``) worth fixing."""
+    found = re.search(rf"<ul[^>]* data-{kind}>(.*?)</ul>", page, re.S)
+    return [unescape(item) for item in re.findall(r"<li.*?</li>", found.group(1), re.S)]
 
 
 def test_findings_in_swedish(studio, broken_show):
     page = studio.get(f"/studio/{broken_show}/", headers={"Accept-Language": "sv"})
-    items = health_items(page.get_data(as_text=True))
-    assert items == [
-        "<li><strong>Fel</strong>: <span>Podden saknar ägarens e-post, som Apple använder för att "
-        "nå er: fyll i den under Inställningar.</span></li>",
-        "<li><strong>Fel</strong>: <span>”Kommunalt” är inte en av Apples kategorier: välj en "
-        "annan under Inställningar.</span></li>",
-        "<li><strong>Fel</strong>: <span>Omslagsbilden är 1400×1500 px, men den måste vara "
-        "kvadratisk: ladda upp en ny omslagsbild under Inställningar.</span></li>",
+    html = page.get_data(as_text=True)
+    assert (
+        "Inte än: 4 saker saknas innan podden kan skickas till Apple Podcasts och Spotify." in html
+    )
+    assert health_items(html) == [
+        "<li>Podden saknar ägarens e-post, som Apple använder för att nå er: fyll i den under "
+        "Inställningar.</li>",
+        "<li>”Kommunalt” är inte en av Apples kategorier: välj en annan under Inställningar.</li>",
+        "<li>Omslagsbilden är 1400×1500 px, men den måste vara kvadratisk: ladda upp en ny "
+        "omslagsbild under Inställningar.</li>",
+        "<li>Podden har inget publicerat avsnitt än. Apple Podcasts och Spotify tar emot en podd "
+        "först när flödet har minst ett: ladda upp och publicera det första avsnittet.</li>",
     ]
-    assert 'lang="en"' not in "".join(items)
+    assert health_items(html, "advice") == [
+        "<li>Upphovspersonen är poddens titel, så ingen står som skapare. Fyll i upphovsperson "
+        "(till exempel din förvaltning) under Inställningar.</li>"
+    ]
+    assert 'lang="en"' not in html[html.index("data-readiness") :]
 
 
 def test_findings_in_english(studio, broken_show):
-    items = health_items(studio.get(f"/studio/{broken_show}/").get_data(as_text=True))
-    assert items == [
-        "<li><strong>Error</strong>: <span>The show has no owner’s email, which Apple uses to "
-        "reach you: fill it in under Settings.</span></li>",
-        "<li><strong>Error</strong>: <span>“Kommunalt” is not one of Apple’s categories: choose "
-        "another one under Settings.</span></li>",
-        "<li><strong>Error</strong>: <span>The artwork is 1400×1500 px, but it must be square: "
-        "upload new artwork under Settings.</span></li>",
+    html = studio.get(f"/studio/{broken_show}/").get_data(as_text=True)
+    assert "Not yet: 4 things are missing before the show can go to" in html
+    assert health_items(html)[:3] == [
+        "<li>The show has no owner’s email, which Apple uses to reach you: fill it in under "
+        "Settings.</li>",
+        "<li>“Kommunalt” is not one of Apple’s categories: choose another one under Settings.</li>",
+        "<li>The artwork is 1400×1500 px, but it must be square: upload new artwork under "
+        "Settings.</li>",
     ]
 
 
-def test_command_line_stays_english(runner, broken_show):
+def test_command_line_says_the_same(runner, broken_show):
     result = runner.invoke(args=["feeds", "check", broken_show])
     assert result.exit_code == 1
-    assert "ERROR    channel: The channel has no itunes:owner email." in result.output
-    assert "ERROR    channel: “Kommunalt” is not an Apple category." in result.output
-    assert "ERROR    channel: The artwork is 1400×1500 px; it must be square." in result.output
+    assert "ERROR    channel: The show has no owner’s email" in result.output
+    assert "ERROR    channel: “Kommunalt” is not one of Apple’s categories" in result.output
+    assert "ERROR    channel: The artwork is 1400×1500 px, but it must be square" in result.output

@@ -83,10 +83,14 @@ def alternates_in_db(app) -> int:
         return db.session.query(AlternateEnclosure).count()
 
 
+# The test show keeps the placeholder artwork it was created with; that is no audio error.
+STAND_INS = {"placeholder-artwork"}
+
+
 def errors_in_health(app, show) -> list:
     """The feed linter's errors, with the stored sizes feed health reads from storage."""
     with app.test_request_context():
-        return [f for f in feed_health(show) if f.severity == "error"]
+        return [f for f in feed_health(show) if f.severity == "error" and f.code not in STAND_INS]
 
 
 def test_shorter_audio_drops_chapters_and_soundbites_past_its_end(
