@@ -376,15 +376,27 @@ def import_show(
         slug, job_id = job.show.slug, job.id
         click.echo(f"Created show {slug}; {len(job.items)} episodes to import (job {job_id}).")
         if background:
+            _report_show_notes(job)
             return
         imports.claim_job(imports.worker_name(), job_id)
         job = imports.run_job(job_id, imports.worker_name())
         _report_job(job)
 
 
+def _report_show_notes(job) -> None:
+    """What happened to the show itself (its artwork, say), as the studio's import page says.
+
+    In English, like the rest of the command line; ``job.message`` holds every
+    such note of the job, one sentence each.
+    """
+    if job.message:
+        click.echo(f"{job.show.slug}: {job.message}")
+
+
 def _report_job(job) -> None:
     from app.services.imports import progress
 
+    _report_show_notes(job)
     for item in job.items:
         if item.state != "done" or item.message:
             click.echo(f"{item.state:8} {item.guid or '-'}: {item.title}: {item.message or ''}")
@@ -419,11 +431,16 @@ def export_show(show: str, output: str | None) -> None:
 @click.option("--every", type=float, help="Keep running, looking for work every N seconds.")
 def run_imports(every: float | None) -> None:
     """Run queued imports, and any whose worker stopped (their lease ran out)."""
+    from app.extensions import db
+    from app.models import ImportJob
     from app.services.imports import run_pending
 
     while True:
         for job_id in run_pending():
             click.echo(f"import {job_id} finished")
+            job = db.session.get(ImportJob, job_id)
+            if job is not None:
+                _report_show_notes(job)
         if not every:
             return
         time.sleep(every)
