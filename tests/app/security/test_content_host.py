@@ -45,6 +45,8 @@ def test_an_unset_base_refuses_a_foreign_host_and_stores_nothing(unset_app, audi
     poisoned = client.get(f"/{slug}/feed.xml", headers={"Host": EVIL})
     assert poisoned.status_code == 400
     assert "does not answer at this address" in poisoned.get_data(as_text=True)
+    swedish = client.get(f"/{slug}/feed.xml", headers={"Host": EVIL, "Accept-Language": "sv"})
+    assert swedish.get_data(as_text=True).startswith("Webbplatsen svarar inte på den här adressen.")
     assert stored_feeds(unset_app) == b""  # nothing was built for the attacker
 
     honest = client.get(f"/{slug}/feed.xml", headers={"Host": "127.0.0.1:5000"})
