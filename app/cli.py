@@ -406,6 +406,7 @@ def import_show(
         slug, job_id = job.show.slug, job.id
         click.echo(f"Created show {slug}; {len(job.items)} episodes to import (job {job_id}).")
         if background:
+            _report_show_notes(job)
             from app.jobs import enqueue
 
             for reserved in imports.reserve_for_queue(job_id):
@@ -416,9 +417,20 @@ def import_show(
         _report_job(job)
 
 
+def _report_show_notes(job) -> None:
+    """What happened to the show itself (its artwork, say), as the studio's import page says.
+
+    In English, like the rest of the command line; ``job.message`` holds every
+    such note of the job, one sentence each.
+    """
+    if job.message:
+        click.echo(f"{job.show.slug}: {job.message}")
+
+
 def _report_job(job) -> None:
     from app.services.imports import progress
 
+    _report_show_notes(job)
     for item in job.items:
         if item.state != "done" or item.message:
             click.echo(f"{item.state:8} {item.guid or '-'}: {item.title}: {item.message or ''}")
@@ -456,7 +468,12 @@ def run_imports() -> None:
     ``flask worker`` runs them from the queue; this is for an operator who wants
     to see one through in the terminal.
     """
+    from app.extensions import db
+    from app.models import ImportJob
     from app.services.imports import run_pending
 
     for job_id in run_pending():
         click.echo(f"import {job_id} finished")
+        job = db.session.get(ImportJob, job_id)
+        if job is not None:
+            _report_show_notes(job)

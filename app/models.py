@@ -338,7 +338,7 @@ class Chapter(db.Model):
 
     img_file: Mapped[StoredFile | None] = relationship()
 
-    @validates("url", "img")
+    @validates("url")
     def _web_links_only(self, key: str, value: str | None) -> str | None:
         """Whatever set it (tags, editor, imports), a link that is no web address is dropped.
 

@@ -55,9 +55,9 @@ def render_chapters(chapters: Iterable[Chapter]) -> bytes:
         if chapter.start_seconds < 0:
             raise ValueError(f"chapter {chapter.title!r} starts before 0 s")
         item: dict[str, object] = {"startTime": chapter.start_seconds, "title": chapter.title}
-        if web_link(chapter.img):  # rows stored before every way in was checked, too
+        if chapter.img:
             item["img"] = chapter.img
-        if web_link(chapter.url):
+        if web_link(chapter.url):  # rows stored before every way in was checked, too
             item["url"] = chapter.url
         if chapter.end_seconds is not None:
             item["endTime"] = chapter.end_seconds

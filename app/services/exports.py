@@ -36,11 +36,12 @@ from app.services.hashes import hash_stored_files
 from app.services.shows import _check_new_slug, get_show
 from app.storage import current_storage
 from app.urls import absolute_url, feed_url
-from media.storage import StorageError
+from media.storage import StorageError, validate_key
 
 FORMAT = "podhost-show-export"
 VERSION = 1
 MANIFEST = "manifest.json"
+UNSAFE = "The archive is damaged or unsafe: {detail}. Nothing was imported."
 FEED = "feed.xml"
 # Rows about this instance, not the show: they do not travel.
 NOT_EXPORTED = {
@@ -241,7 +242,34 @@ def _manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
         raise InvalidInput("The archive was not made by this service's export.", "archive")
     if len(manifest.get("tables", {}).get("shows", [])) != 1:
         raise InvalidInput("The archive must hold exactly one show.", "archive")
+    _check_file_entries(manifest.get("stored_files", []))
     return manifest
+
+
+def _check_file_entries(entries: Any) -> None:
+    """Every stored file must name a key inside the storage area, and be at its place.
+
+    An export writes keys like ``show/abc.mp3``; a key with ``..``, a leading ``/``
+    or a backslash could only come from a damaged or crafted archive, and must not
+    reach storage, where it would fail as if storage were down.
+
+    :raise InvalidInput: naming the first such entry; nothing is imported.
+    """
+    if not isinstance(entries, list):
+        raise InvalidInput(UNSAFE.format(detail="its list of files is not a list"), "archive")
+    for entry in entries:
+        key = entry.get("storage_key") if isinstance(entry, dict) else None
+        try:
+            validate_key(key if isinstance(key, str) else "")
+        except StorageError:
+            raise InvalidInput(
+                UNSAFE.format(detail=f"it names a file outside the storage area ({key!r})"),
+                "archive",
+            ) from None
+        if entry.get("archive_path") != "files/" + key:
+            raise InvalidInput(
+                UNSAFE.format(detail=f"the file {key!r} is not where it should be"), "archive"
+            )
 
 
 def _check_guids(episodes: list[dict[str, Any]]) -> None:

@@ -216,9 +216,8 @@ def set_chapters(show_slug: str, episode_slug: str, chapters: Iterable[dict[str,
         start = float(chapter.get("start", -1))
         if not title or start < 0:
             raise InvalidInput(gettext("Each chapter needs a title and a start of 0 s or later."))
-        for link in ("url", "img"):
-            if chapter.get(link) and web_link(chapter[link]) is None:
-                raise InvalidInput(gettext("Enter a web address starting with https://"))
+        if chapter.get("url") and web_link(chapter["url"]) is None:
+            raise InvalidInput(gettext("Enter a web address starting with https://"))
         _check_columns(Chapter, {"title": title, "img": chapter.get("img")})
         rows.append(
             Chapter(

@@ -280,7 +280,7 @@ def receive_chunk(
     """Append bytes ``start``-``end`` of the file (a Content-Range) to a disk upload.
 
     ``body_length`` is the request's Content-Length: a body that is not as long as
-    its range is the client's mistake (400), refused before a byte is written, as
+    its range is the client's mistake (422), refused before a byte is written, as
     is a body that ends early; storage keeps nothing of either.
 
     :raise InvalidInput: for a range that does not fit the declared file, or a body

@@ -260,7 +260,7 @@ class PartialFiles:
         if written != length:
             self._truncate(path, offset)
             raise ShortChunk(
-                f"upload {upload_id!r}: the chunk ended after {written} of {length} bytes"
+                f"upload {upload_id!r}: the chunk ended after {written} bytes, not {length}"
             )
         return offset + written
 

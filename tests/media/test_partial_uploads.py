@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from media.storage import LocalStorage, ObjectNotFound, S3Storage, StorageError
+from media.storage import LocalStorage, ObjectNotFound, S3Storage, ShortChunk, StorageError
 
 BUCKET = "partial-upload-tests"
 MiB = 1024 * 1024
@@ -45,6 +45,14 @@ def test_short_chunk_is_dropped(local: LocalStorage) -> None:
     with pytest.raises(StorageError, match="ended after 5 bytes"):
         partials.write("abcdefgh", 10, io.BytesIO(b"y" * 5), 20)
     assert partials.size("abcdefgh") == 10
+
+
+def test_a_short_first_chunk_leaves_no_file(local: LocalStorage) -> None:
+    """The client's mistake (ShortChunk, so the app answers 4xx): nothing of it is kept."""
+    partials = local.partials
+    with pytest.raises(ShortChunk, match="ended after 10 bytes, not 50"):
+        partials.write("abcdefgh", 0, io.BytesIO(b"x" * 10), 50)
+    assert not partials.path("abcdefgh").exists() and partials.list_ids() == []
 
 
 def test_partial_ids_cannot_leave_the_folder(local: LocalStorage) -> None:

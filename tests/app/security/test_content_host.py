@@ -42,9 +42,11 @@ def stored_feeds(app) -> bytes:
 def test_an_unset_base_refuses_a_foreign_host_and_stores_nothing(unset_app, audio_dir):
     slug = published_show(unset_app, audio_dir)
     client = unset_app.test_client()
-    poisoned = client.get(f"/{slug}/feed.xml", headers={"Host": EVIL})
+    poisoned = client.get(f"/{slug}/feed.xml", headers={"Host": EVIL, "Accept-Language": "en"})
     assert poisoned.status_code == 400
     assert "does not answer at this address" in poisoned.get_data(as_text=True)
+    swedish = client.get(f"/{slug}/feed.xml", headers={"Host": EVIL, "Accept-Language": "sv"})
+    assert swedish.get_data(as_text=True).startswith("Webbplatsen svarar inte på den här adressen.")
     assert stored_feeds(unset_app) == b""  # nothing was built for the attacker
 
     honest = client.get(f"/{slug}/feed.xml", headers={"Host": "127.0.0.1:5000"})
