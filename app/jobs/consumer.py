@@ -50,7 +50,7 @@ def make_consumer(app: Flask, workers: int | None = None, *, signals: bool = Tru
         # Ending on SIGTERM after the running jobs, as platforms stop a process with it.
         graceful_signal="TERM",
         scheduler_interval=1,
-        max_delay=2.0,
+        max_delay=1.0,  # polling an empty queue (see leases.LeasingRedisStorage)
     )
 
 
