@@ -7,7 +7,7 @@ PORT ?= 5000
 # Tests run in parallel, one process per core (at most 4): each has its own database and SeaweedFS.
 PYTEST_ARGS ?= -q -n auto --maxprocesses 4
 
-.PHONY: demo test lint venv browser-tools
+.PHONY: demo test lint venv browser-tools bench-audio
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,11 @@ browser-tools:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+## The audio benchmark (bench/audio_bench.py) compares against Debian's ffmpeg program,
+## which nothing else needs; as root it is installed when missing. Not part of CI.
+bench-audio: venv
+	@command -v ffmpeg >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q ffmpeg; }
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python bench/audio_bench.py

@@ -82,6 +82,7 @@ def register_feed_fast_path(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     from app import assets, urls
     from app.formatting import clock, language_name, seconds
+    from app.processing.wording import audio_status
     from app.public.fragments import cue_list
 
     app.jinja_env.globals.update(
@@ -93,6 +94,7 @@ def register_template_globals(app: Flask) -> None:
         absolute_url=urls.absolute_url,
         asset_url=assets.asset_url,
     )
+    app.jinja_env.globals["audio_status"] = audio_status  # studio/_audio_status.html
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["seconds"] = seconds

@@ -60,6 +60,7 @@ def load_config(
         "UPLOAD_CORS": upload_cors(env),
         "MEDIA_DELIVERY": media_delivery(env),
         **storage_sweep_settings(env),
+        **audio_processing_settings(env),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -203,6 +204,17 @@ def storage_sweep_settings(env: dict[str, str]) -> dict[str, float]:
     every = _seconds(env, "STORAGE_SWEEP_EVERY", DEFAULT_SWEEP_SECONDS, minimum=0)
     grace = _seconds(env, "STORAGE_SWEEP_GRACE", DEFAULT_SWEEP_SECONDS, minimum=3600)
     return {"STORAGE_SWEEP_EVERY": every, "STORAGE_SWEEP_GRACE": grace}
+
+
+def audio_processing_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Limits of audio processing (issue 16): the longest file, and the bit rate above
+    which a lossy upload is re-encoded as MP3 like a master."""
+    return {
+        # "0": uploads are published as they are, with no episode_audio row (as before 0018).
+        "AUDIO_PROCESSING": env.get("AUDIO_PROCESSING", "1") != "0",
+        "AUDIO_MAX_SECONDS": _seconds(env, "AUDIO_MAX_SECONDS", 6 * 3600, minimum=60),
+        "AUDIO_MAX_KBPS": _seconds(env, "AUDIO_MAX_KBPS", 192, minimum=32),
+    }
 
 
 def _seconds(env: dict[str, str], name: str, default: float, minimum: float) -> float:

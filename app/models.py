@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from app.extensions import db
@@ -135,6 +135,13 @@ class Show(db.Model):
     timezone: Mapped[str] = mapped_column(
         String(64), default="Europe/Stockholm", server_default="Europe/Stockholm"
     )
+
+    # --- audio processing (issue 16): loudness and MP3 for every upload ---
+    # New shows normalise (the model's default); shows made before keep their sound.
+    audio_normalise: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_false())
+    audio_mp3_kbps_stereo: Mapped[int] = mapped_column(Integer, default=128, server_default="128")
+    audio_mp3_kbps_mono: Mapped[int] = mapped_column(Integer, default=64, server_default="64")
+    audio_alternate: Mapped[str | None] = mapped_column(String(8))  # None, "aac" or "opus"
 
     image: Mapped[StoredFile | None] = relationship(foreign_keys=[image_id])
     image_original: Mapped[StoredFile | None] = relationship(foreign_keys=[image_original_id])
@@ -602,3 +609,50 @@ class ImportItem(db.Model):
         ForeignKey("episodes.id", ondelete="SET NULL"), index=True
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- audio processing (issue 16) ----------------------------------------------
+
+
+class EpisodeAudio(db.Model):
+    """Where an episode's audio is on its way to listeners, and what was measured.
+
+    ``master`` is the file as uploaded, kept for the show's members; the episode's
+    ``audio`` is what the feed publishes: the master itself when it needed nothing,
+    or the MP3 made from it. ``state`` is queued, processing, ready or failed (with
+    ``reason``, a code the studio words). An episode with a row that is not ready
+    stays out of the feed. ``generation`` grows with every new master, so a job
+    that finds it changed knows its work is for audio no longer wanted.
+    """
+
+    __tablename__ = "episode_audio"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    master_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    # The alternate enclosure processing made (AAC or Opus), replaced with the audio.
+    alternate_id: Mapped[int | None] = mapped_column(ForeignKey("alternate_enclosures.id"))
+    generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    state: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(String(32))
+    # The producer's "don't normalise this one"; the show's setting applies otherwise.
+    normalise: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    action: Mapped[str | None] = mapped_column(String(12))  # kept, normalised, transcoded
+    notes: Mapped[list] = mapped_column(JSON, default=list)  # [{"code", "values"}]
+    loudness_before: Mapped[float | None] = mapped_column(Float)
+    true_peak_before: Mapped[float | None] = mapped_column(Float)
+    range_before: Mapped[float | None] = mapped_column(Float)
+    loudness_after: Mapped[float | None] = mapped_column(Float)
+    true_peak_after: Mapped[float | None] = mapped_column(Float)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    master: Mapped[StoredFile] = relationship()
+    alternate: Mapped[AlternateEnclosure | None] = relationship()
+    episode: Mapped[Episode] = relationship(
+        backref=backref("audio_processing", uselist=False, cascade="all, delete-orphan")
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Chapter, Episode, Show, StoredFile, Transcript, utcnow
+from app.processing.service import audio_ready
 from app.services.errors import NotFound
 from media.transcripts import Cue, cues_from_data
 
@@ -28,7 +29,7 @@ class EpisodePage:
 
 
 def _published(show: Show, now: datetime):
-    return Episode.show_id == show.id, Episode.published_at <= now
+    return Episode.show_id == show.id, Episode.published_at <= now, audio_ready()
 
 
 def episode_page(
@@ -82,7 +83,7 @@ def newest_show(now: datetime | None = None) -> Show | None:
     return db.session.scalar(
         select(Show)
         .join(Episode.show)
-        .where(Episode.published_at <= (now or utcnow()))
+        .where(Episode.published_at <= (now or utcnow()), audio_ready())
         .order_by(Episode.published_at.desc(), Episode.id.desc())
         .limit(1)
     )
@@ -93,7 +94,7 @@ def sitemap_episodes(now: datetime | None = None) -> list[tuple[str, str, dateti
     rows = db.session.execute(
         select(Show.slug, Episode.slug, Episode.updated_at)
         .join(Episode.show)
-        .where(Episode.published_at <= (now or utcnow()))
+        .where(Episode.published_at <= (now or utcnow()), audio_ready())
         .order_by(Show.slug, Episode.published_at.desc())
     )
     return [tuple(row) for row in rows]

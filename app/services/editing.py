@@ -40,6 +40,7 @@ from app.models import (
     Transcript,
     utcnow,
 )
+from app.processing.service import enqueue_processing, queue_audio
 from app.services.errors import (
     Conflict,
     Forbidden,
@@ -833,6 +834,9 @@ def replace_audio(
     old = episode.audio
     alternates = list(episode.alternate_enclosures)
     old_files = [old, *(a.file for a in alternates)]
+    processed = episode.audio_processing
+    if processed is not None and processed.master_id != old.id:
+        old_files.append(processed.master)
     if file_chapters is None:
         chapters = [c for c in episode.chapters if c.start_seconds < info.duration]
         dropped_chapters = [c for c in episode.chapters if c.start_seconds >= info.duration]
@@ -861,6 +865,7 @@ def replace_audio(
         episode.chapters = chapters
         if dropped_bites:
             episode.soundbites = kept_bites
+        queue_audio(episode, stored)
         episode.alternate_enclosures = []
         db.session.flush()
         for unused in old_files:
@@ -868,6 +873,7 @@ def replace_audio(
         unused_pictures = drop_unused_pictures(pictures)  # of the chapters dropped
         db.session.commit()
     delete_stored_quietly([f.storage_key for f in old_files] + unused_pictures)
+    enqueue_processing(episode.id)
     return result
 
 
@@ -907,6 +913,9 @@ def delete_episode(show: Show, episode_id: int) -> str:
     episode = get_episode(show, episode_id)
     title = episode.title
     files: list[StoredFile] = [episode.audio]
+    processed = episode.audio_processing
+    if processed is not None and processed.master_id != episode.audio_id:
+        files.append(processed.master)
     files += [episode.image] if episode.image else []
     files += [t.file for t in episode.transcripts]
     files += [a.file for a in episode.alternate_enclosures]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
 from app.models import Chapter, Episode, Person, Show, StoredFile, User, utcnow
+from app.processing import audio_ready, enqueue_processing, queue_audio
 from app.services import uploads
 from app.services.errors import Conflict, InvalidInput, NotFound, UnsupportedMedia
 from app.services.files import store_file
@@ -76,7 +77,9 @@ def add_episode(
             episode.chapters = _chapters((c.start, c.title, c.url) for c in info.chapters)
         db.session.add(episode)
         _add_default_persons(show, episode)
+        queue_audio(episode, stored)
         db.session.commit()
+    enqueue_processing(episode.id)
     return episode
 
 
@@ -136,8 +139,10 @@ def add_episode_from_upload(
             )
         db.session.add(episode)
         _add_default_persons(show, episode)
+        queue_audio(episode, audio)
         db.session.delete(upload)
         db.session.commit()
+    enqueue_processing(episode.id)
     return episode
 
 
@@ -205,6 +210,7 @@ def published_episodes(show: Show, now: datetime | None = None) -> list[Episode]
         select(Episode)
         .options(joinedload(Episode.audio))
         .where(Episode.show_id == show.id, Episode.published_at <= (now or utcnow()))
+        .where(audio_ready())
         .order_by(Episode.published_at.desc(), Episode.id.desc())
     )
     return list(db.session.scalars(query))
@@ -213,7 +219,7 @@ def published_episodes(show: Show, now: datetime | None = None) -> list[Episode]
 def get_published_episode(show: Show, slug: str) -> Episode:
     """:raise NotFound: when the show has no published episode with this slug."""
     episode = db.session.scalar(
-        select(Episode).where(Episode.show_id == show.id, Episode.slug == slug)
+        select(Episode).where(Episode.show_id == show.id, Episode.slug == slug, audio_ready())
     )
     if episode is None or not episode.is_published():
         raise NotFound(gettext("There is no such episode."))

@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models import AlternateEnclosure as AlternateEnclosureRow
 from app.models import Chapter, Episode, FeedCache, Show, StoredFile, Transcript, utcnow
 from app.models import Person as PersonRow
+from app.processing.service import audio_ready
 from app.services.errors import NotFound
 from app.services.feed_cache import DEFAULT_LOCAL_SECONDS, LocalCopy, local_feeds
 from app.services.shows import get_show
@@ -225,7 +226,7 @@ def show_feed(show: Show, now: datetime | None = None, *, page: int = 1) -> byte
     if size:
         total = db.session.scalar(
             select(func.count(Episode.id)).where(
-                Episode.show_id == show.id, Episode.published_at <= now
+                Episode.show_id == show.id, Episode.published_at <= now, audio_ready()
             )
         )
         last = max(1, math.ceil(total / size))
@@ -246,7 +247,7 @@ def _episodes_query(show: Show, now: datetime):
     return (
         select(Episode)
         .options(joinedload(Episode.audio), joinedload(Episode.image))
-        .where(Episode.show_id == show.id, Episode.published_at <= now)
+        .where(Episode.show_id == show.id, Episode.published_at <= now, audio_ready())
         .order_by(Episode.published_at.desc(), Episode.id.desc())
     )
 

@@ -56,6 +56,8 @@ def base_config(database_url: str, storage_url: str, instance: Path, **extra) ->
         "ANALYTICS_BUFFER_SECONDS": 0,  # each hit in its request; batching has its own tests
         "ANNOUNCE_ON_COMMIT": False,  # no pings to the public hub; tests/app/feeds/test_websub.py
         "QUEUE_URL": "immediate",  # jobs run where queued; tests/app/jobs run real consumers
+        # Uploads as they are; tests/app/processing turns processing on (issue 16).
+        "AUDIO_PROCESSING": False,
         **extra,
     }
 
