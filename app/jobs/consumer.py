@@ -3,16 +3,15 @@
 A consumer runs ``QUEUE_WORKERS`` worker threads and Huey's scheduler, which
 queues the periodic jobs that are due (``schedule``) every
 ``QUEUE_TICK_SECONDS``. Several consumers, on one machine or many, share one
-Redis queue; SIGINT (and SIGTERM, which the Procfile's platform sends) stop it
-after the running jobs finish (a platform that then kills it leaves their
-leases to expire, see ``leases``).
+Redis queue. SIGTERM, which platforms send to stop a process, lets the running
+jobs finish (a platform that kills it before they do leaves their leases to
+expire, see ``leases``); SIGINT stops at once and puts the running jobs back.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import threading
 from datetime import UTC, datetime
 
 import click
@@ -103,8 +102,3 @@ def worker_command(once: bool, workers: int | None) -> None:
     )
     # The consumer's threads push their own app contexts; this one must not hold a session.
     make_consumer(app, workers).run()
-
-
-def consumer_threads() -> list[threading.Thread]:
-    """The threads an in-process consumer started (tests stop nothing: they are daemons)."""
-    return [t for t in threading.enumerate() if t.name.startswith(("Worker-", "Scheduler"))]

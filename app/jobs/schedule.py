@@ -28,7 +28,7 @@ from huey.api import TaskWrapper
 from huey.exceptions import TaskLockedException
 
 from app.jobs import leases
-from app.jobs.queue import job_app, queue
+from app.jobs.queue import enqueue, job_app, queue
 
 log = logging.getLogger(__name__)
 
@@ -107,19 +107,13 @@ def resume_imports() -> str | None:
 
     job_ids = reserve_for_queue()
     for job_id in job_ids:
-        queue_job("run_import", job_id=job_id)
+        enqueue("run_import", job_id=job_id)
     return "\n".join(f"import {job_id} queued again" for job_id in job_ids) or None
 
 
 def requeue_lost_jobs() -> str | None:
     requeued = leases.requeue_lost_jobs()
     return "\n".join(f"job {task_id} queued again" for task_id in requeued) or None
-
-
-def queue_job(name: str, **kwargs: Any) -> None:
-    from app.jobs.queue import enqueue
-
-    enqueue(name, **kwargs)
 
 
 def _tick(config: Mapping[str, Any]) -> float:

@@ -114,3 +114,18 @@ def test_a_failed_job_is_back_in_the_queue_before_its_lease_goes(app):
         assert queue.pending_count() == 1 and leases.leases() == []
         queue.execute(queue.dequeue())
     assert attempts == [1, 1]  # leased both times
+
+
+def test_a_job_stopped_by_a_hard_shutdown_is_put_back_at_once(app):
+    """SIGINT raises KeyboardInterrupt in the running job; Huey signals it, we queue it again."""
+
+    @job(name="tests_interrupted")
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with app.app_context():
+        message = interrupted.s()
+        queue.enqueue(message)
+        queue.execute(queue.dequeue())
+        assert [task.id for task in queue.pending()] == [message.id]
+        assert leases.leases() == []
