@@ -61,17 +61,18 @@ def start_in_process(app: Flask) -> Consumer:
     return consumer
 
 
-def run_once(now: datetime | None = None) -> list[str]:
-    """Run every due periodic job, then every queued job, until the queue is empty.
+def run_once(now: datetime | None = None, *, periodic: bool = True) -> list[str]:
+    """Run every due periodic job (unless ``periodic`` is False), then every queued job,
+    until the queue is empty.
 
     Jobs scheduled for later (a retry's delay) stay scheduled. Returns the log
     lines of the periodic jobs.
     """
     now = now or datetime.now(UTC)
     lines = []
-    for periodic in schedule.SCHEDULE:
+    for job in schedule.SCHEDULE if periodic else ():
         # Through Huey, as a consumer runs it: its lease frees the lock if this is killed.
-        line = queue.execute(schedule.PERIODIC_TASKS[periodic.name].s())
+        line = queue.execute(schedule.PERIODIC_TASKS[job.name].s())
         if line:
             lines.append(line)
     if queue.immediate:

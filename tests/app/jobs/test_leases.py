@@ -99,15 +99,20 @@ def test_a_long_job_keeps_its_lease_alive(app):
         leases.set_lease_seconds(app.config["QUEUE_LEASE_SECONDS"])
 
 
+ATTEMPTS: list[int] = []
+
+
+@job(name="tests_fails_once", retries=1)
+def fails_once() -> None:
+    """A job of the tests: fails the first time, noting the leases each time."""
+    ATTEMPTS.append(len(leases.leases()))
+    if len(ATTEMPTS) == 1:
+        raise RuntimeError("storage away")
+
+
 def test_a_failed_job_is_back_in_the_queue_before_its_lease_goes(app):
-    attempts = []
-
-    @job(name="tests_fails_once", retries=1)
-    def fails_once() -> None:
-        attempts.append(len(leases.leases()))
-        if len(attempts) == 1:
-            raise RuntimeError("storage away")
-
+    ATTEMPTS.clear()
+    attempts = ATTEMPTS
     with app.app_context():
         queue.enqueue(fails_once.s())
         queue.execute(queue.dequeue())
@@ -116,13 +121,14 @@ def test_a_failed_job_is_back_in_the_queue_before_its_lease_goes(app):
     assert attempts == [1, 1]  # leased both times
 
 
+@job(name="tests_interrupted")
+def interrupted() -> None:
+    """A job of the tests: stopped as SIGINT stops a running job."""
+    raise KeyboardInterrupt
+
+
 def test_a_job_stopped_by_a_hard_shutdown_is_put_back_at_once(app):
     """SIGINT raises KeyboardInterrupt in the running job; Huey signals it, we queue it again."""
-
-    @job(name="tests_interrupted")
-    def interrupted() -> None:
-        raise KeyboardInterrupt
-
     with app.app_context():
         message = interrupted.s()
         queue.enqueue(message)
