@@ -15,12 +15,13 @@ $(BIN)/python:
 
 venv: $(BIN)/python
 
-## Install, migrate the embedded SQLite database, seed the demo show and serve it.
+## Install, migrate the embedded SQLite database, seed the demo show and serve it, with a
+## job consumer in threads of the server (QUEUE_IN_PROCESS=1; README, Background jobs).
 demo: venv
 	$(BIN)/pip install --quiet -e '.[demo]'
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo
-	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+	QUEUE_IN_PROCESS=1 $(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 ## Install the test dependencies, then lint and run the whole suite.
 test: venv browser-tools

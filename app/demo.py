@@ -74,6 +74,7 @@ def demo_command(seconds: float) -> None:
         click.echo(f"The demo show already exists: /{DEMO_SLUG}/")
     else:
         seed_demo(seconds)
+        _process_queued_audio()
         click.echo(f"Demo show ready: /{DEMO_SLUG}/ and its feed /{DEMO_SLUG}/feed.xml")
     password = ensure_demo_user()
     if password:
@@ -88,6 +89,14 @@ def demo_command(seconds: float) -> None:
 
 
 RESET_COMMAND = f".venv/bin/flask --app app users reset-link {DEMO_EMAIL}"
+
+
+def _process_queued_audio() -> None:
+    """Run the jobs seeding queued (the episodes' audio processing) before anything serves
+    the show: the demo's episodes are in its feed the moment it is served, worker or not."""
+    from app.jobs.consumer import run_once
+
+    run_once(periodic=False)
 
 
 def seed_demo(seconds: float = 20.0) -> Show:

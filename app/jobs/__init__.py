@@ -25,6 +25,8 @@ exits. Periodic jobs are listed in ``schedule``.
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask
 
 from app.jobs.queue import TASKS, QueueUnavailable, configure_queue, enqueue, job, queue
@@ -33,12 +35,28 @@ __all__ = ["TASKS", "QueueUnavailable", "enqueue", "init_jobs", "job", "queue"]
 
 
 def init_jobs(app: Flask) -> None:
-    """Give the queue the app's storage, declare the jobs, and start an in-process consumer
-    when ``QUEUE_IN_PROCESS`` asks for one (``make demo``)."""
+    """Give the queue the app's storage and declare the jobs; with ``QUEUE_IN_PROCESS``
+    (``make demo``) the first request starts a consumer in threads of this process.
+
+    The first request, not ``create_app``: a command such as ``flask db upgrade``
+    run with the variable set must not start running jobs mid-migration.
+    """
     from app.jobs import leases, schedule, tasks  # noqa: F401 (declare the tasks and hooks)
 
     configure_queue(app)
     if app.config["QUEUE_IN_PROCESS"]:
-        from app.jobs.consumer import start_in_process
+        app.before_request(_start_consumer_once)
 
-        start_in_process(app)
+
+_start_lock = threading.Lock()
+
+
+def _start_consumer_once() -> None:
+    from flask import current_app
+
+    from app.jobs.consumer import start_in_process
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _start_lock:
+        if "podhost.consumer" not in app.extensions:
+            app.extensions["podhost.consumer"] = start_in_process(app)

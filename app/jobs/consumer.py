@@ -3,16 +3,15 @@
 A consumer runs ``QUEUE_WORKERS`` worker threads and Huey's scheduler, which
 queues the periodic jobs that are due (``schedule``) every
 ``QUEUE_TICK_SECONDS``. Several consumers, on one machine or many, share one
-Redis queue; SIGINT (and SIGTERM, which the Procfile's platform sends) stop it
-after the running jobs finish (a platform that then kills it leaves their
-leases to expire, see ``leases``).
+Redis queue. SIGTERM, which platforms send to stop a process, lets the running
+jobs finish (a platform that kills it before they do leaves their leases to
+expire, see ``leases``); SIGINT stops at once and puts the running jobs back.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import threading
 from datetime import UTC, datetime
 
 import click
@@ -50,7 +49,7 @@ def make_consumer(app: Flask, workers: int | None = None, *, signals: bool = Tru
         # Ending on SIGTERM after the running jobs, as platforms stop a process with it.
         graceful_signal="TERM",
         scheduler_interval=1,
-        max_delay=2.0,
+        max_delay=1.0,  # polling an empty queue (see leases.LeasingRedisStorage)
     )
 
 
@@ -62,17 +61,18 @@ def start_in_process(app: Flask) -> Consumer:
     return consumer
 
 
-def run_once(now: datetime | None = None) -> list[str]:
-    """Run every due periodic job, then every queued job, until the queue is empty.
+def run_once(now: datetime | None = None, *, periodic: bool = True) -> list[str]:
+    """Run every due periodic job (unless ``periodic`` is False), then every queued job,
+    until the queue is empty.
 
     Jobs scheduled for later (a retry's delay) stay scheduled. Returns the log
     lines of the periodic jobs.
     """
     now = now or datetime.now(UTC)
     lines = []
-    for periodic in schedule.SCHEDULE:
+    for job in schedule.SCHEDULE if periodic else ():
         # Through Huey, as a consumer runs it: its lease frees the lock if this is killed.
-        line = queue.execute(schedule.PERIODIC_TASKS[periodic.name].s())
+        line = queue.execute(schedule.PERIODIC_TASKS[job.name].s())
         if line:
             lines.append(line)
     if queue.immediate:
@@ -103,8 +103,3 @@ def worker_command(once: bool, workers: int | None) -> None:
     )
     # The consumer's threads push their own app contexts; this one must not hold a session.
     make_consumer(app, workers).run()
-
-
-def consumer_threads() -> list[threading.Thread]:
-    """The threads an in-process consumer started (tests stop nothing: they are daemons)."""
-    return [t for t in threading.enumerate() if t.name.startswith(("Worker-", "Scheduler"))]

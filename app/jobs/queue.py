@@ -66,6 +66,36 @@ class AppQueue(Huey):
     def storage(self, value: Any) -> None:
         self._storage = value
 
+    def dequeue(self) -> Any:
+        """Take the next job; the storage wrote its lease in the same step (``leases``)."""
+        from app.jobs.leases import running
+
+        data = self.storage.dequeue()
+        if data is None:
+            return None
+        running.adopt(data)
+        try:
+            return self.deserialize_task(data)
+        except Exception:
+            running.end()  # a message no task of this code reads: dropped, and logged by Huey
+            raise
+
+    def execute(self, task: Any, timestamp: Any = None) -> Any:
+        """Huey's execute between taking and dropping the job's lease.
+
+        The lease goes only after Huey has finished with the job, retries
+        included: a failed job is back in the queue or schedule by then.
+        """
+        if self.immediate:
+            return super().execute(task, timestamp)
+        from app.jobs.leases import running
+
+        running.begin(task)
+        try:
+            return super().execute(task, timestamp)
+        finally:
+            running.end()
+
 
 queue = AppQueue()
 # Short names (``enqueue("hash_file", key=...)``) -> task, filled by ``job``.
@@ -98,11 +128,14 @@ def configure_queue(app: Flask) -> None:
 
 
 def _storage(name: str, target: str) -> RedisStorage | SqliteStorage:
-    """Redis for a ``redis://`` URL (config.py refuses other schemes), else the SQLite file."""
+    """Redis for a ``redis://`` URL (config.py refuses other schemes), else the SQLite file;
+    both take a job and write its lease in one step (``leases``)."""
+    from app.jobs.leases import LeasingRedisStorage, LeasingSqliteStorage
+
     if target.startswith(REDIS_SCHEMES):
-        return RedisStorage(name, url=target)
+        return LeasingRedisStorage(name, url=target)
     Path(target).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteStorage(name, filename=target)
+    return LeasingSqliteStorage(name, filename=target)
 
 
 def job_app() -> Flask:

@@ -28,7 +28,7 @@ from huey.api import TaskWrapper
 from huey.exceptions import TaskLockedException
 
 from app.jobs import leases
-from app.jobs.queue import job_app, queue
+from app.jobs.queue import enqueue, job_app, queue
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ HASH_EVERY = 30.0
 AGGREGATE_EVERY = 3600.0
 CLEAN_UPLOADS_EVERY = 3600.0
 ABANDONED_AFTER_SECONDS = 24 * 3600.0
+# A periodic job queued this long ago and not run is taken as lost and queued again.
+STALE_QUEUED = 600.0
 
 
 @dataclass(frozen=True)
@@ -105,19 +107,13 @@ def resume_imports() -> str | None:
 
     job_ids = reserve_for_queue()
     for job_id in job_ids:
-        queue_job("run_import", job_id=job_id)
+        enqueue("run_import", job_id=job_id)
     return "\n".join(f"import {job_id} queued again" for job_id in job_ids) or None
 
 
 def requeue_lost_jobs() -> str | None:
     requeued = leases.requeue_lost_jobs()
     return "\n".join(f"job {task_id} queued again" for task_id in requeued) or None
-
-
-def queue_job(name: str, **kwargs: Any) -> None:
-    from app.jobs.queue import enqueue
-
-    enqueue(name, **kwargs)
 
 
 def _tick(config: Mapping[str, Any]) -> float:
@@ -180,6 +176,34 @@ def _done_key(periodic: Periodic) -> str:
     return f"periodic-done:{periodic.name}"
 
 
+def should_enqueue(periodic: Periodic, config: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a consumer's scheduler should queue the job now: it is due, and no instance
+    is waiting in the queue for this slot or, for less than ``STALE_QUEUED``, an earlier one.
+
+    Busy workers would otherwise find one instance per check and consumer piled up.
+    The note is a plain write, so two consumers checking at the same instant may
+    both queue it; the second finds the slot done, or the lock taken.
+    """
+    if not is_due(periodic, config, now):
+        return False
+    current = slot(periodic.every(config), now)
+    queued = queue.get(_queued_key(periodic), peek=True)
+    if queued is not None:
+        queued_slot, queued_at = queued
+        if queued_slot == current:
+            return False
+        waiting = now.timestamp() - queued_at < STALE_QUEUED
+        done = queue.get(_done_key(periodic), peek=True)
+        if waiting and (done is None or done < queued_slot):
+            return False
+    queue.put(_queued_key(periodic), (current, now.timestamp()))
+    return True
+
+
+def _queued_key(periodic: Periodic) -> str:
+    return f"periodic-queued:{periodic.name}"
+
+
 def _declare(periodic: Periodic) -> None:
     """A Huey periodic task that the scheduler enqueues on each check while it is due."""
 
@@ -188,7 +212,7 @@ def _declare(periodic: Periodic) -> None:
         if app is None:
             return False
         try:
-            return is_due(periodic, app.config, timestamp.replace(tzinfo=UTC))
+            return should_enqueue(periodic, app.config, timestamp.replace(tzinfo=UTC))
         except Exception:  # the storage is away: Huey's scheduler must go on
             log.exception("could not check whether %s is due", periodic.name)
             return False

@@ -32,17 +32,27 @@ def run_import(job_id: int) -> None:
     imports.run_job(job_id, worker)
 
 
-@job()
+@job(retries=3, retry_delay=60)
 def hash_file(key: str) -> None:
-    """Hash one stored object now and record it on every row naming it (app/services/hashes.py)."""
+    """Hash one stored object now and record it on every row naming it (app/services/hashes.py).
+
+    :raise StorageUnavailable: when storage could not read it; Huey tries three
+        more times a minute apart, then the periodic ``hash_uploads`` takes over.
+    """
+    from app.services.errors import StorageUnavailable
     from app.services.hashes import hash_key
 
-    hash_key(key)
+    if not hash_key(key):
+        raise StorageUnavailable(f"could not read {key} to hash it")
 
 
-@job()
+@job(retries=2, retry_delay=60)
 def process_audio(episode_id: int) -> None:
-    """Measure, normalise and transcode an episode's audio (issue 16, app/processing)."""
+    """Measure, normalise and transcode an episode's audio (issue 16, app/processing).
+
+    Retried twice a minute apart when it raises (storage away); the processing
+    itself records a refusal (a broken file) on the episode rather than raising.
+    """
     from app.processing import process_episode_audio  # type: ignore[import-not-found]
 
     process_episode_audio(episode_id)

@@ -157,3 +157,26 @@ def test_storage_sweep_runs_daily_for_objects_older_than_a_day_by_default(tmp_pa
 def test_storage_sweep_settings_are_checked(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         load_config(str(tmp_path), env={name: value})
+
+
+def test_the_job_queue_defaults_to_sqlite_and_takes_redis(tmp_path):
+    config = load_config(str(tmp_path), env={})
+    assert config["QUEUE_URL"] == ""  # SQLite in the instance folder (app/jobs/queue.py)
+    assert (config["QUEUE_WORKERS"], config["QUEUE_LEASE_SECONDS"]) == (2, 60.0)
+    assert (config["QUEUE_TICK_SECONDS"], config["QUEUE_IN_PROCESS"]) == (30.0, False)
+    redis = load_config(str(tmp_path), env={"QUEUE_URL": "redis://queue:6379/0"})
+    assert redis["QUEUE_URL"] == "redis://queue:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("QUEUE_URL", "amqp://rabbit/"),
+        ("QUEUE_WORKERS", "0"),
+        ("QUEUE_LEASE_SECONDS", "0"),
+        ("QUEUE_TICK_SECONDS", "soon"),
+    ],
+)
+def test_job_queue_settings_are_checked(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path), env={name: value})

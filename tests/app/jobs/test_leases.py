@@ -1,6 +1,6 @@
-"""Leases: a running job is recorded, kept alive while it runs, and queued again when its
-consumer stops beating. In one process against the SQLite queue; ``test_consumers`` kills
-real consumers on Redis."""
+"""Leases: a job taken off the queue is leased in the same step, kept alive while it runs,
+and queued again when its consumer stops beating. In one process against the SQLite
+queue; ``test_redis_consumers`` kills real consumers on Redis."""
 
 from __future__ import annotations
 
@@ -27,40 +27,54 @@ def queued_task(**kwargs):
     return message
 
 
-def test_a_running_job_holds_a_lease_that_ends_with_it(app):
+def test_taking_a_job_leases_it_and_its_end_drops_the_lease(app):
     SEEN.clear()
     with app.app_context():
         message = queued_task()
-        queue.execute(queue.dequeue())
-        assert [lease.task_id for lease in SEEN[0]] == [message.id]
-        assert SEEN[0][0].message is not None  # enough to queue it again
+        task = queue.dequeue()
+        held = leases.leases()  # a consumer killed right here loses nothing
+        assert [lease.task_id() for lease in held] == [message.id]
+        assert held[0].until > time.time()
+        queue.execute(task)
+        assert [lease.task_id() for lease in SEEN[0]] == [message.id]
         assert leases.leases() == []
 
 
 def test_a_job_whose_consumer_died_is_queued_again_with_its_id(app):
     with app.app_context():
         message = queued_task()
-        task = queue.dequeue()  # taken by a consumer ...
-        dead = Lease(task.id, queue.serialize_task(task), None, time.time() - 1, "gone:1")
-        alive = Lease("other", queue.serialize_task(task), None, time.time() + 60, "here:2")
-        leases._write(dead)  # ... which was killed: its lease is no longer renewed
+        queue.storage.dequeue()  # taken by a consumer that is killed at once
+        alive = Lease(queue.serialize_task(lease_probe.s()), "", time.time() + 60, "here:2")
         leases._write(alive)
         assert queue.pending_count() == 0
-        assert leases.requeue_lost_jobs() == [message.id]
-        assert leases.requeue_lost_jobs() == []  # a second reaper finds nothing to take
-        assert [t.id for t in queue.pending()] == [message.id]
-        assert [lease.task_id for lease in leases.leases()] == ["other"]
-        queue.storage.delete_data(leases.PREFIX + "other")
+        later = time.time() + 61  # both leases expired, neither renewed
+        assert set(leases.requeue_lost_jobs(now=later)) == {message.id, alive.task_id()}
+        assert leases.requeue_lost_jobs(now=later) == []  # a second reaper finds nothing
+        assert {t.id for t in queue.pending()} == {message.id, alive.task_id()}
 
 
-def test_the_lock_of_a_killed_periodic_job_is_freed(app):
+def test_a_lease_not_yet_expired_is_left_alone(app):
     with app.app_context():
+        queued_task()
+        queue.storage.dequeue()
+        assert leases.requeue_lost_jobs() == []
+        assert len(leases.leases()) == 1
+        assert queue.pending_count() == 0
+
+
+def test_a_killed_periodic_job_is_queued_again_and_its_lock_freed(app):
+    from app.jobs.schedule import PERIODIC_TASKS
+
+    with app.app_context():
+        sweep = PERIODIC_TASKS["sweep_storage"].s()
         lock = queue.lock_task("periodic:sweep_storage")
         lock.acquire()
-        leases._write(Lease("sweep-run", None, lock._key, time.time() - 1, "gone:1"))
+        lost = Lease(queue.serialize_task(sweep), lock._key, time.time() - 1, "gone:1")
+        leases._write(lost)
         assert lock.is_locked()
-        assert leases.requeue_lost_jobs() == []  # nothing to queue: its next time comes
+        assert leases.requeue_lost_jobs() == [sweep.id]  # it runs again if still due
         assert not lock.is_locked()
+        assert [t.id for t in queue.pending()] == [sweep.id]
 
 
 def test_a_long_job_keeps_its_lease_alive(app):
@@ -70,8 +84,7 @@ def test_a_long_job_keeps_its_lease_alive(app):
     try:
         with app.app_context():
             queued_task(pause=1.5)
-            task = queue.dequeue()
-            runner = threading.Thread(target=queue.execute, args=(task,))
+            runner = threading.Thread(target=lambda: queue.execute(queue.dequeue()))
             runner.start()
             requeued = []
             while runner.is_alive():
@@ -84,3 +97,41 @@ def test_a_long_job_keeps_its_lease_alive(app):
             assert queue.pending_count() == 0
     finally:
         leases.set_lease_seconds(app.config["QUEUE_LEASE_SECONDS"])
+
+
+ATTEMPTS: list[int] = []
+
+
+@job(name="tests_fails_once", retries=1)
+def fails_once() -> None:
+    """A job of the tests: fails the first time, noting the leases each time."""
+    ATTEMPTS.append(len(leases.leases()))
+    if len(ATTEMPTS) == 1:
+        raise RuntimeError("storage away")
+
+
+def test_a_failed_job_is_back_in_the_queue_before_its_lease_goes(app):
+    ATTEMPTS.clear()
+    attempts = ATTEMPTS
+    with app.app_context():
+        queue.enqueue(fails_once.s())
+        queue.execute(queue.dequeue())
+        assert queue.pending_count() == 1 and leases.leases() == []
+        queue.execute(queue.dequeue())
+    assert attempts == [1, 1]  # leased both times
+
+
+@job(name="tests_interrupted")
+def interrupted() -> None:
+    """A job of the tests: stopped as SIGINT stops a running job."""
+    raise KeyboardInterrupt
+
+
+def test_a_job_stopped_by_a_hard_shutdown_is_put_back_at_once(app):
+    """SIGINT raises KeyboardInterrupt in the running job; Huey signals it, we queue it again."""
+    with app.app_context():
+        message = interrupted.s()
+        queue.enqueue(message)
+        queue.execute(queue.dequeue())
+        assert [task.id for task in queue.pending()] == [message.id]
+        assert leases.leases() == []
