@@ -29,6 +29,7 @@ import threading
 
 from flask import Flask
 
+from app import metrics
 from app.jobs.queue import TASKS, QueueUnavailable, configure_queue, enqueue, job, queue
 
 __all__ = ["TASKS", "QueueUnavailable", "enqueue", "init_jobs", "job", "queue"]
@@ -44,6 +45,7 @@ def init_jobs(app: Flask) -> None:
     from app.jobs import leases, schedule, tasks  # noqa: F401 (declare the tasks and hooks)
 
     configure_queue(app)
+    metrics.register_queue_length(queue.pending_count)
     if app.config["QUEUE_IN_PROCESS"]:
         app.before_request(_start_consumer_once)
 
