@@ -119,10 +119,10 @@ def app_config(backend: str, request, tmp_path: Path) -> dict:
     return config
 
 
-@pytest.fixture
-def app(app_config: dict):
-    app = create_app(app_config)
-    if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+def fresh_app(config: dict):
+    """An app on emptied tables (PostgreSQL is shared by a session's tests), closed after."""
+    app = create_app(config)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         with app.app_context():
             db.session.execute(text(f"TRUNCATE {', '.join(CLEARED)} RESTART IDENTITY CASCADE"))
             db.session.commit()
@@ -130,6 +130,11 @@ def app(app_config: dict):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_config: dict):
+    yield from fresh_app(app_config)
 
 
 @pytest.fixture

@@ -8,11 +8,8 @@ is the app on the embedded default's public address.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
-from app import create_app
-from app.extensions import db
-from tests.app.conftest import CLEARED
+from tests.app.conftest import fresh_app
 from tests.app.studio.conftest import admin, admin_client, episode_id  # noqa: F401
 from tests.app.test_bad_input import world  # noqa: F401
 
@@ -20,13 +17,6 @@ from tests.app.test_bad_input import world  # noqa: F401
 @pytest.fixture
 def unset_app(app_config: dict):
     """The app as ``make demo`` runs it: PUBLIC_BASE_URL left unset, on either backend."""
-    config = {key: value for key, value in app_config.items() if key != "PUBLIC_BASE_URL"}
-    app = create_app(config)
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        with app.app_context():
-            db.session.execute(text(f"TRUNCATE {', '.join(CLEARED)} RESTART IDENTITY CASCADE"))
-            db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from fresh_app(
+        {key: value for key, value in app_config.items() if key != "PUBLIC_BASE_URL"}
+    )
