@@ -177,6 +177,7 @@ STUDIO_PAGES = (
 @pytest.fixture
 def studio_pages(app, show, studio_site, audio_dir):
     from app.services.episodes import add_episode
+
     # A long Swedish compound, as titles have: it must wrap, not widen the page.
     title = "Stadsbyggnadskontorets samrådsmöteskallelseinformationsavsnitt"
     with app.app_context(), (audio_dir / "tagged.mp3").open("rb") as stream:
