@@ -227,11 +227,6 @@ class ShowSettingsForm(StudioForm):
 
     title = StringField(_("Title"), render_kw={"required": True, "maxlength": 255})
     description = TextAreaField(_("Description"), render_kw={"rows": 6})
-    language = SelectField(_("Language"), validate_choice=False)
-    author = StringField(_("Author"), render_kw={"required": True, "maxlength": 255})
-    owner_name = StringField(_("Owner's name"), render_kw={"required": True, "maxlength": 255})
-    owner_email = EmailField(_("Owner's email"), render_kw={"required": True, "maxlength": 255})
-    copyright = StringField(_("Copyright"), render_kw={"maxlength": 255})
     category = SelectField(
         _("Category"),
         description=_(
@@ -240,12 +235,17 @@ class ShowSettingsForm(StudioForm):
         ),
         validate_choice=False,
     )
-    itunes_type = SelectField(
-        _("Type"),
-        choices=options(
-            zip(ITUNES_TYPES, (_("Episodic: newest first"), _("Serial: in order")), strict=True)
-        ),
-        validate_choice=False,
+    language = SelectField(_("Language"), validate_choice=False)
+    author = StringField(_("Author"), render_kw={"required": True, "maxlength": 255})
+    owner_name = StringField(_("Owner's name"), render_kw={"required": True, "maxlength": 255})
+    owner_email = EmailField(_("Owner's email"), render_kw={"required": True, "maxlength": 255})
+    copyright = StringField(_("Copyright"), render_kw={"maxlength": 255})
+    update_frequency_text = StringField(
+        _("How often new episodes come"), description=_("For example “Every second week”.")
+    )
+    location_name = StringField(
+        _("Place the show is about"),
+        description=_("A place name, for example Rosengård, Malmö (podcast:location)."),
     )
     timezone = SelectField(_("Time zone"), choices=[], validate_choice=False)
     explicit = BooleanField(_("Explicit content"))
@@ -254,6 +254,13 @@ class ShowSettingsForm(StudioForm):
     )
     itunes_title = StringField(
         _("Title in Apple Podcasts, if different"), description=_("The itunes:title tag.")
+    )
+    itunes_type = SelectField(
+        _("Type"),
+        choices=options(
+            zip(ITUNES_TYPES, (_("Episodic: newest first"), _("Serial: in order")), strict=True)
+        ),
+        validate_choice=False,
     )
     complete = BooleanField(_("Complete: no more episodes will come"))
     itunes_block = BooleanField(_("Hide the show from podcast directories"))
@@ -269,19 +276,12 @@ class ShowSettingsForm(StudioForm):
         choices=options(zip(MEDIUMS, MEDIUM_NAMES, strict=True)),
         validate_choice=False,
     )
-    update_frequency_text = StringField(
-        _("How often new episodes come"), description=_("For example “Every second week”.")
-    )
     update_frequency = StringField(
         _("The same, for apps to read"),
         description=_(
             "For example FREQ=WEEKLY;INTERVAL=2 for every second week: a calendar rule "
             "(RRULE) in podcast:updateFrequency. Leave empty if unsure."
         ),
-    )
-    location_name = StringField(
-        _("Place the show is about"),
-        description=_("A place name, for example Rosengård, Malmö (podcast:location)."),
     )
     funding = TextAreaField(
         _("Support links"),

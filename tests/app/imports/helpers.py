@@ -74,7 +74,10 @@ def progress_notes(app, slug: str, language: str | None = None) -> dict:
     page = response.get_data(as_text=True)
     job = re.search(r"</progress>\s*<p(?: lang=\"(\w+)\")?>(.*?)</p>", page, re.S)
     cells = re.findall(
-        r"<tr><td lang=[^>]*>.*?</td><td>.*?</td><td(?: lang=\"(\w+)\")?>(.*?)</td>", page, re.S
+        r'<tr><td data-label="[^"]*" lang=[^>]*>.*?</td><td data-label="[^"]*">.*?</td>'
+        r'<td data-label="[^"]*"(?: lang="(\w+)")?>(.*?)</td>',
+        page,
+        re.S,
     )
     return {
         "job": (job.group(1), unescape(job.group(2))) if job else None,

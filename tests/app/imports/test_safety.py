@@ -175,15 +175,16 @@ def test_a_2_gb_enclosure_is_refused_without_downloading_it(
     states = job_items(app, job_id)
     assert [s for _, s, _ in states] == ["skipped", "done"]
     assert "larger than the limit of" in states[0][2]
-    assert ("1.1 GB" in states[0][2]) is declared
-    enclosure, limit = libsyn_enclosure(source, items[0]), "1,1 GB" if declared else "1 MB"
+    assert ("1 GiB" in states[0][2]) is declared
+    enclosure = libsyn_enclosure(source, items[0])
+    swedish, english = ("1,1 GB", "1.1 GB") if declared else ("1 MB", "1 MB")
     assert progress_notes(app, slug)["items"][0] == (
         None,
-        f"{enclosure} är större än gränsen på {limit}.",
+        f"{enclosure} är större än gränsen på {swedish}.",
     )
     assert progress_notes(app, slug, "en")["items"][0] == (
         None,
-        f"{enclosure} is larger than the limit of {limit}.",
+        f"{enclosure} is larger than the limit of {english}.",
     )
     # Refused early: a few socket buffers at most, never the whole file.
     assert sent["bytes"] < 64 * 1024**2

@@ -346,11 +346,11 @@ def test_studio_dates_follow_locale_and_show_time_zone(app, studio, show, audio_
         )
     english = studio.get(f"/studio/{show}/").get_data(as_text=True)
     # 13:05 UTC is 14:05 in Europe/Stockholm (UTC+1 in winter); each locale's own format.
-    assert "Published Jan 2, 2025 2:05\u202fPM" in english
+    assert '>Published</span><br><span class="studio-muted">Jan 2, 2025 2:05\u202fPM' in english
     swedish = studio.get(f"/studio/{show}/", headers={"Accept-Language": "sv"}).get_data(
         as_text=True
     )
-    assert "Publicerat 2 jan. 2025 14:05" in swedish
+    assert '>Publicerat</span><br><span class="studio-muted">2 jan. 2025 14:05' in swedish
 
 
 # --- CSRF ---------------------------------------------------------------------------------

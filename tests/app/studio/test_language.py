@@ -59,7 +59,7 @@ def speaking(client, language: str):
 def error_page(response) -> tuple[str, str, str]:
     """The page's language, heading and alert text."""
     page = response.get_data(as_text=True)
-    lang = re.search(r'<html lang="([^"]+)">', page)
+    lang = re.search(r'<html lang="([^"]+)"', page)
     heading = re.search(r"<h1>([^<]*)</h1>", page)
     alert = re.search(r'<p role="alert">([^<]*)</p>', page)
     assert lang and heading and alert, page
@@ -254,5 +254,8 @@ def test_refused_feed_file_in_swedish(app, admin_client, feed, message):
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    error = re.search(r'<p class="error" id="feed_file-error">([^<]*)</p>', page)
+    error = re.search(
+        r'<p class="ds-validation-message"[^>]* id="feed_file-error">([^<]*)</p>',
+        page,
+    )
     assert error and message in error.group(1).replace("&lt;", "<").replace("&gt;", ">"), page

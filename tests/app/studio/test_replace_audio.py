@@ -62,7 +62,10 @@ def replace(client, app, show, episode_id, content: bytes, name: str, **extra):
 def flashes(response) -> list[str]:
     """The messages the editor shows after the redirect, as text."""
     page = etree.HTML(response.get_data(as_text=True))
-    return ["".join(p.itertext()) for p in page.xpath('//p[@class="flash"]')]
+    return [
+        "".join(p.itertext())
+        for p in page.xpath('//p[@class="flash"] | //div[contains(@class, "ds-alert")]/p')
+    ]
 
 
 def feed_tree(client, show: str) -> etree._Element:
