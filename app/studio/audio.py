@@ -30,7 +30,7 @@ def download_master(show_slug: str, episode_id: int) -> Response:
     """
     show = studio_show(show_slug)
     master = master_download(editing.get_episode(show, episode_id))
-    stored = MediaFile.of(master, None)
+    stored = MediaFile.of(master, None, None)
     response = ranged_response(stored, current_storage(), request, plan_answer(stored, request))
     name = master.original_filename or stored.storage_key.rsplit("/", 1)[-1]
     response.headers["Content-Disposition"] = _attachment(name)

@@ -35,7 +35,7 @@ def hit(app, episode_id, *, at=NOON, ua=APPLE, ip=ADDRESS, method="GET", served=
         if served == "all":
             served = (0, episode.audio.size - 1)
         request = MediaRequest(method, ip, xff, ua, served)
-        return record_hit(MediaFile.of(episode.audio, episode), request, now=at)
+        return record_hit(MediaFile.of(episode.audio, episode, episode), request, now=at)
 
 
 def downloads(app, now=NOON) -> dict[tuple[date, str, str], int]:
