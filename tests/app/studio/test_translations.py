@@ -75,6 +75,17 @@ def marked_catalogues(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def uncached_catalogues():
+    """Flask-Babel caches catalogues by language on one Domain for the whole process, so
+    an earlier test's Swedish would hide the marked copies; this test starts and ends empty."""
+    from app.extensions import babel
+
+    babel.domain_instance.cache.clear()
+    yield
+    babel.domain_instance.cache.clear()
+
+
 @pytest.fixture
 def app_config(app_config, marked_catalogues):
     return {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(marked_catalogues)}
