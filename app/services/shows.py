@@ -83,7 +83,7 @@ def create_show(
         if "@" not in owner_email:
             raise InvalidInput(gettext("Enter a valid email address."), "owner_email")
     with refusals.check():
-        if not is_valid_category(category or DEFAULT_CATEGORY, subcategory):
+        if category is not None and not is_valid_category(category, subcategory):
             raise InvalidInput(gettext("Choose a category from the list."), "category")
     artwork = artwork or io.BytesIO(placeholder_png())
     image_type = sniff_image(artwork)

@@ -30,7 +30,9 @@ def test_a_script_in_the_show_description_reaches_no_page_and_no_feed(app, show_
 
     public = app.test_client()
     page = public.get("/testpodden/").get_data(as_text=True)
-    article = etree.tostring(etree.HTML(page).xpath("//article")[0], encoding="unicode")
+    article = etree.tostring(
+        etree.HTML(page).xpath("//*[contains(@class, 'notes')]")[0], encoding="unicode"
+    )
     assert "<strong>Fet</strong>" in article and "<em>Malmö</em>" in article
     assert '<a href="https://malmo.se/" rel="noopener nofollow">stadens sida</a>' in article
     tree = etree.HTML(page)
