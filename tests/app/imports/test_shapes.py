@@ -187,7 +187,7 @@ def test_cli_imports_a_url_and_a_file(app, source, artwork, audio_dir, tmp_path)
     assert result.exit_code == 0 and "finished" in result.output
     assert set(items_by_guid(published_feed(app, "fran-fil"))) == {"file-guid-1"}
     taken = runner.invoke(args=["shows", "import", url, "--slug", "fran-url"])
-    assert taken.exit_code == 1 and "already exists" in taken.output
+    assert taken.exit_code == 1 and "already in the show" in taken.output
 
 
 def test_storage_down_pauses_the_import_instead_of_skipping_everything(

@@ -262,7 +262,7 @@ def test_schedule_appears_in_feed_only_after_its_time(studio, app, show, episode
     page = studio.get(edit_url(show, episode_id)).get_data(as_text=True)
     assert f'value="{local.strftime("%H:%M")}"' in page
     listing = studio.get(f"/studio/{show}/?lang=en").get_data(as_text=True)
-    assert "Scheduled for" in listing
+    assert "Next scheduled episode" in listing and "Scheduled" in listing
 
 
 def test_schedule_in_the_past_is_refused(studio, app, show, episode_id):
