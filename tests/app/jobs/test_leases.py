@@ -4,10 +4,10 @@ queue; ``test_redis_consumers`` kills real consumers on Redis."""
 
 from __future__ import annotations
 
-import pytest
-
 import threading
 import time
+
+import pytest
 
 from app.jobs import leases
 from app.jobs.leases import Lease
