@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.analytics.chart import Chart, Point, bar_chart
-from app.services import analytics, analytics_reports, shows
+from app.models import Show
+from app.services import analytics, analytics_reports
 from app.services.errors import InvalidInput
 from app.studio.access import studio_show
 from app.urls import site_embed_target
@@ -73,11 +74,11 @@ def _agent_rows(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(_("Unknown") if name == analytics_reports.UNKNOWN else name, n) for name, n in rows]
 
 
-def _show_page(show_slug: str, **extra):
-    report = analytics_reports.show_report(show_slug, period=_period())
+def _report_page(template: str, show: Show, report, **extra):
+    """A statistics page: the report, its charts and its tables by app, platform and country."""
     return render_template(
-        "analytics/show.html",
-        show=shows.get_show(show_slug),
+        template,
+        show=show,
         report=report,
         charts=_charts(report),
         periods=analytics_reports.PERIODS,
@@ -88,6 +89,11 @@ def _show_page(show_slug: str, **extra):
     )
 
 
+def _show_page(show: Show, **extra):
+    report = analytics_reports.show_report(show.slug, period=_period())
+    return _report_page("analytics/show.html", show, report, **extra)
+
+
 @bp.get("/studio/<show_slug>/analytics")
 @login_required
 def show(show_slug: str):
@@ -95,8 +101,7 @@ def show(show_slug: str):
 
     :raise 404: for an unknown show or one the user is no member of.
     """
-    studio_show(show_slug)
-    return _show_page(show_slug)
+    return _show_page(studio_show(show_slug))
 
 
 @bp.get("/studio/<show_slug>/analytics/downloads.csv")
@@ -115,19 +120,9 @@ def csv_export(show_slug: str):
 @login_required
 def episode(show_slug: str, episode_slug: str):
     """:raise 404: for an unknown show, or an episode that is unknown or not yet public."""
-    studio_show(show_slug)
+    show = studio_show(show_slug)
     report = analytics_reports.episode_report(show_slug, episode_slug, period=_period())
-    return render_template(
-        "analytics/episode.html",
-        show=shows.get_show(show_slug),
-        episode_slug=episode_slug,
-        report=report,
-        charts=_charts(report),
-        periods=analytics_reports.PERIODS,
-        apps=_agent_rows(report.apps),
-        platforms=_agent_rows(report.platforms),
-        countries=_country_rows(report.countries),
-    )
+    return _report_page("analytics/episode.html", show, report, episode_slug=episode_slug)
 
 
 @bp.post("/studio/<show_slug>/analytics/prefix")
@@ -138,12 +133,12 @@ def prefix(show_slug: str):
     :raise 404: for an unknown show or one the user is no member of.
     :raise 403: for authors: the prefix changes every enclosure URL, like publishing does.
     """
-    studio_show(show_slug, "editor")
+    show = studio_show(show_slug, "editor")
     try:
         value = analytics.set_analytics_prefix(show_slug, request.form.get("prefix", ""))
     except InvalidInput as exc:
         page = _show_page(
-            show_slug, prefix_error=exc.message, prefix_value=request.form.get("prefix", "")
+            show, prefix_error=exc.message, prefix_value=request.form.get("prefix", "")
         )
         return page, exc.status
     flash(
