@@ -29,6 +29,8 @@ from huey.api import TaskWrapper
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from huey.utils import normalize_time
 
+from app import metrics
+
 log = logging.getLogger(__name__)
 
 IMMEDIATE = "immediate"
@@ -159,7 +161,6 @@ def job(
 
     def decorator(func: Callable[..., Any]) -> TaskWrapper:
         def in_app(*args: Any, **kwargs: Any) -> Any:
-            from app import metrics
             from app.extensions import db
 
             label = name or func.__name__
